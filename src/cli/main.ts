@@ -1,0 +1,135 @@
+/**
+ * The `lockdown` command: validate, plan, apply, schema.
+ * Exit codes: 0 success (plan: no changes with --detailed-exitcode), 1 error, 2 changes
+ * present (plan --detailed-exitcode only).
+ */
+import { parseArgs } from 'node:util';
+import { ArmPort } from '../reconciler/azure/armPort';
+import { connectionFromSettings } from '../reconciler/azure/connection';
+import { createLogger } from '../reconciler/logger';
+import { formatProblem } from '../reconciler/policy/format';
+import { loadPolicies } from '../reconciler/policy/load';
+import { policyJsonSchema } from '../reconciler/policy/schema';
+import { renderPlanJson } from '../reconciler/render/json';
+import { renderPlanMarkdown } from '../reconciler/render/markdown';
+import { renderApplyText, renderPlanText } from '../reconciler/render/text';
+import { runTick } from '../reconciler/tick';
+
+const USAGE = `Usage: lockdown <command> [paths...] [options]
+
+Commands:
+  validate [paths]   check policy files (default: policies/); exit 1 on any error
+  plan [paths]       show what apply would change
+  apply [paths]      repair drift (writes to Azure)
+  schema             print the JSON Schema of the policy format
+
+Options:
+  -o, --output <text|json|markdown>   output format (default text)
+  --detailed-exitcode                 plan: exit 0 no changes, 2 changes, 1 error
+  --fail-on-invalid                   plan/apply: exit 1 if any policy file is invalid
+  --dry-run                           apply: plan and report, write nothing
+  -h, --help
+
+Azure connection (environment): LOCKDOWN_ARM_ENDPOINT, LOCKDOWN_ARM_TOKEN, LOCKDOWN_AZURE_CLOUD,
+LOCKDOWN_MANAGED_IDENTITY_CLIENT_ID; otherwise DefaultAzureCredential (az login, managed identity).`;
+
+export interface CliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  env: Record<string, string | undefined>;
+}
+
+const defaultIo: CliIo = {
+  stdout: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
+  stderr: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
+  env: process.env,
+};
+
+export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        output: { type: 'string', short: 'o', default: 'text' },
+        'detailed-exitcode': { type: 'boolean', default: false },
+        'fail-on-invalid': { type: 'boolean', default: false },
+        'dry-run': { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (error) {
+    io.stderr(`${(error as Error).message}\n\n${USAGE}`);
+    return 1;
+  }
+  const [command, ...paths] = parsed.positionals;
+  const values = parsed.values;
+  if (values.help || !command) {
+    (command ? io.stdout : io.stderr)(USAGE);
+    return values.help ? 0 : 1;
+  }
+  const output = values.output ?? 'text';
+  if (!['text', 'json', 'markdown'].includes(output)) {
+    io.stderr(`--output must be text, json or markdown, not "${output}"`);
+    return 1;
+  }
+  const policyPaths = paths.length > 0 ? paths : ['policies'];
+
+  switch (command) {
+    case 'schema':
+      io.stdout(JSON.stringify(policyJsonSchema(), null, 2));
+      return 0;
+    case 'validate': {
+      const loaded = await loadPolicies(policyPaths);
+      if (output === 'json') {
+        io.stdout(JSON.stringify({ files: loaded.files, invalidFiles: loaded.invalidFiles, problems: loaded.problems, policies: loaded.policies.map((p) => p.name) }, null, 2));
+      } else {
+        for (const problem of loaded.problems) io.stderr(formatProblem(problem));
+        io.stdout(`${loaded.files.length} file(s), ${loaded.policies.length} valid polic${loaded.policies.length === 1 ? 'y' : 'ies'}, ${loaded.problems.filter((p) => p.severity === 'error').length} error(s).`);
+      }
+      return loaded.problems.some((problem) => problem.severity === 'error') ? 1 : 0;
+    }
+    case 'plan':
+    case 'apply': {
+      const logger = createLogger({ level: io.env.LOCKDOWN_LOG_LEVEL ?? 'silent' });
+      let port;
+      try {
+        port = new ArmPort(connectionFromSettings(io.env), { pollIntervalInMs: Number(io.env.LOCKDOWN_POLL_INTERVAL_MS ?? 2000) });
+      } catch (error) {
+        io.stderr((error as Error).message);
+        return 1;
+      }
+      const report = await runTick({ policyPaths, port, logger, apply: command === 'apply', dryRun: values['dry-run'] });
+      if (output === 'text') for (const problem of report.policies.problems) io.stderr(formatProblem(problem));
+      if (output === 'json') io.stdout(renderPlanJson(report.plan, report.apply));
+      else if (output === 'markdown') io.stdout(renderPlanMarkdown(report.plan));
+      else {
+        io.stdout(renderPlanText(report.plan));
+        if (report.apply) io.stdout(`\n${renderApplyText(report.apply)}`);
+      }
+      const invalid = report.policies.invalidFiles.length > 0;
+      if (invalid && values['fail-on-invalid']) return 1;
+      if (report.apply?.outcomes.some((outcome) => outcome.outcome === 'failed')) return 1;
+      if (command === 'plan' && values['detailed-exitcode']) return report.plan.actions.length > 0 ? 2 : 0;
+      return 0;
+    }
+    default:
+      io.stderr(`unknown command "${command}"\n\n${USAGE}`);
+      return 1;
+  }
+}
+
+export function main(): void {
+  runCli(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`lockdown: ${(error as Error).message}\n`);
+      process.exitCode = 1;
+    },
+  );
+}
+
+if (require.main === module) main();

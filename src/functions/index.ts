@@ -1,0 +1,13 @@
+/** Function app entry point (v4 programming model): registers every function. */
+import { app } from '@azure/functions';
+import { reconcileTimer } from './reconcileTimer';
+import { readSettings } from './settings';
+
+app.timer('lockdownReconcile', {
+  schedule: readSettings().schedule,
+  runOnStartup: false,
+  useMonitor: true,
+  handler: async (timer, context) => {
+    await reconcileTimer(timer, context);
+  },
+});

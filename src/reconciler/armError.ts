@@ -1,0 +1,73 @@
+/**
+ * ARM errors, classified once where they enter the program (the port) so every later step
+ * decides on `retry` alone. The table is keyed on the ARM error code first, then the status.
+ */
+
+export type RetryClass = 'retryable' | 'fatal' | 'slow';
+
+export class ArmError extends Error {
+  override readonly name = 'ArmError';
+  constructor(
+    message: string,
+    readonly code: string,
+    readonly statusCode: number | undefined,
+    readonly retry: RetryClass,
+    readonly resourceId?: string,
+    readonly retryAfterInMs?: number,
+  ) {
+    super(message);
+  }
+}
+
+/** Codes whose meaning does not depend on the status they came with. */
+const BY_CODE: Record<string, RetryClass> = {
+  anotheroperationinprogress: 'retryable',
+  retryableerror: 'retryable',
+  toomanyrequests: 'retryable',
+  subscriptionrequeststhrottled: 'retryable',
+  operationnotallowed: 'fatal',
+  conflict: 'retryable',
+  internalservererror: 'retryable',
+  serviceunavailable: 'retryable',
+  gatewaytimeout: 'retryable',
+  requesttimeout: 'retryable',
+  econnreset: 'retryable',
+  etimedout: 'retryable',
+  econnrefused: 'retryable',
+  request_send_error: 'retryable',
+  // A lock or a policy assignment will not go away on its own within a tick.
+  scopelocked: 'slow',
+  requestdisallowedbypolicy: 'slow',
+  authorizationfailed: 'slow',
+  linkedauthorizationfailed: 'slow',
+  invalidauthenticationtoken: 'slow',
+  authenticationfailed: 'slow',
+  expiredauthenticationtoken: 'retryable',
+  resourcenotfound: 'fatal',
+  parentresourcenotfound: 'fatal',
+  notfound: 'fatal',
+  badrequest: 'fatal',
+  invalidrequestcontent: 'fatal',
+  linkedinvalidpropertyid: 'fatal',
+  invalidparameter: 'fatal',
+  subnetmissingrequireddelegation: 'fatal',
+  inusesubnetcannotbeupdated: 'fatal',
+  subnetdelegationsnotsupported: 'fatal',
+  precondition_failed: 'retryable',
+  preconditionfailed: 'retryable',
+};
+
+export function classifyRetry(code: string | undefined, statusCode: number | undefined): RetryClass {
+  const byCode = code ? BY_CODE[code.toLowerCase()] : undefined;
+  if (byCode) return byCode;
+  if (statusCode === undefined) return 'retryable'; // no answer at all: network trouble
+  if (statusCode === 408 || statusCode === 409 || statusCode === 412 || statusCode === 429) return 'retryable';
+  if (statusCode >= 500) return 'retryable';
+  if (statusCode === 401 || statusCode === 403) return 'slow';
+  return 'fatal';
+}
+
+/** Did this error mean "the resource is not there"? */
+export function isNotFound(error: ArmError): boolean {
+  return error.statusCode === 404 || /^(resourcenotfound|notfound|parentresourcenotfound|resourcegroupnotfound)$/i.test(error.code);
+}

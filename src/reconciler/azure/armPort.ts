@@ -1,0 +1,236 @@
+/**
+ * The ARM implementation of the port: the only module that calls the Azure SDKs.
+ * Converts SDK models to Lockdown's observed shapes and every SDK error to a classified ArmError.
+ */
+import { WebSiteManagementClient, type IpSecurityRestriction, type SiteConfigResource } from '@azure/arm-appservice';
+import { MonitorClient } from '@azure/arm-monitor';
+import { NetworkManagementClient, type Subnet } from '@azure/arm-network';
+import { isImplicitRule } from '../accessRules';
+import { ArmError, classifyRetry } from '../armError';
+import type { AccessRule, ObservedPlan, ObservedSite, ObservedSiteConfig, ObservedSubnet, ObservedVirtualNetwork } from '../observed';
+import type { ActivityRecord, AzurePort, PortCallOptions, SiteConfigPatch } from '../port';
+import { canonicalId, parseResourceId, serverFarmParts, siteParts, subnetParts } from '../resourceId';
+import type { ArmConnection } from './connection';
+
+export interface ArmPortOptions {
+  /** Long-running operation polling interval; ARM's Retry-After wins when larger. */
+  pollIntervalInMs?: number;
+}
+
+export function toArmError(error: unknown, resourceId?: string): ArmError {
+  if (error instanceof Error && error.name === 'ArmError') return error as ArmError;
+  const restError = error as { name?: string; code?: string; statusCode?: number; message?: string; response?: { headers?: { get(name: string): string | undefined } } };
+  const statusCode = typeof restError.statusCode === 'number' ? restError.statusCode : undefined;
+  const code = restError.code ?? (statusCode ? `Http${statusCode}` : 'NetworkError');
+  const retryAfter = Number(restError.response?.headers?.get('retry-after'));
+  return new ArmError(
+    restError.message ?? String(error),
+    code,
+    statusCode,
+    classifyRetry(code, statusCode),
+    resourceId,
+    Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter * 1000 : undefined,
+  );
+}
+
+async function guarded<T>(resourceId: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw toArmError(error, resourceId);
+  }
+}
+
+function toAccessRule(rule: IpSecurityRestriction): AccessRule {
+  const copy: AccessRule = {};
+  for (const key of ['name', 'description', 'action', 'priority', 'ipAddress', 'subnetMask', 'vnetSubnetResourceId', 'vnetTrafficTag', 'subnetTrafficTag', 'tag', 'headers'] as const) {
+    if (rule[key] !== undefined && rule[key] !== null) (copy as Record<string, unknown>)[key] = rule[key];
+  }
+  return copy;
+}
+
+function effectiveDefault(explicit: string | undefined, rules: AccessRule[]): 'Allow' | 'Deny' {
+  if (explicit === 'Allow' || explicit === 'Deny') return explicit;
+  return rules.length > 0 ? 'Deny' : 'Allow';
+}
+
+export function toObservedSiteConfig(config: SiteConfigResource): ObservedSiteConfig {
+  const accessRules = (config.ipSecurityRestrictions ?? []).map(toAccessRule).filter((rule) => !isImplicitRule(rule));
+  const scmAccessRules = (config.scmIpSecurityRestrictions ?? []).map(toAccessRule).filter((rule) => !isImplicitRule(rule));
+  return {
+    accessRules,
+    defaultAction: effectiveDefault(config.ipSecurityRestrictionsDefaultAction, accessRules),
+    scmAccessRules,
+    scmDefaultAction: effectiveDefault(config.scmIpSecurityRestrictionsDefaultAction, scmAccessRules),
+    scmUseMain: config.scmIpSecurityRestrictionsUseMain === true,
+    vnetRouteAllEnabled: config.vnetRouteAllEnabled === true,
+  };
+}
+
+function toObservedSubnet(subnet: Subnet): ObservedSubnet {
+  return {
+    id: subnet.id ?? '',
+    serviceEndpoints: (subnet.serviceEndpoints ?? []).map((endpoint) => ({ service: endpoint.service ?? '', locations: endpoint.locations })),
+    delegations: (subnet.delegations ?? []).map((delegation) => ({ name: delegation.name ?? '', serviceName: delegation.serviceName ?? '' })),
+    provisioningState: subnet.provisioningState,
+    body: JSON.parse(JSON.stringify(subnet)) as Record<string, unknown>,
+  };
+}
+
+export class ArmPort implements AzurePort {
+  readonly #connection: ArmConnection;
+  readonly #pollIntervalInMs: number;
+  readonly #web = new Map<string, WebSiteManagementClient>();
+  readonly #network = new Map<string, NetworkManagementClient>();
+  readonly #monitor = new Map<string, MonitorClient>();
+
+  constructor(connection: ArmConnection, options: ArmPortOptions = {}) {
+    this.#connection = connection;
+    this.#pollIntervalInMs = options.pollIntervalInMs ?? 2000;
+  }
+
+  #webClient(subscriptionId: string): WebSiteManagementClient {
+    let client = this.#web.get(subscriptionId);
+    if (!client) {
+      client = new WebSiteManagementClient(this.#connection.credential, subscriptionId, {
+        endpoint: this.#connection.endpoint,
+        credentials: { scopes: this.#connection.scopes },
+      });
+      this.#web.set(subscriptionId, client);
+    }
+    return client;
+  }
+
+  #networkClient(subscriptionId: string): NetworkManagementClient {
+    let client = this.#network.get(subscriptionId);
+    if (!client) {
+      client = new NetworkManagementClient(this.#connection.credential, subscriptionId, {
+        endpoint: this.#connection.endpoint,
+        credentialScopes: this.#connection.scopes,
+      });
+      this.#network.set(subscriptionId, client);
+    }
+    return client;
+  }
+
+  #monitorClient(subscriptionId: string): MonitorClient {
+    let client = this.#monitor.get(subscriptionId);
+    if (!client) {
+      client = new MonitorClient(this.#connection.credential, subscriptionId, {
+        endpoint: this.#connection.endpoint,
+        credentialScopes: this.#connection.scopes,
+      });
+      this.#monitor.set(subscriptionId, client);
+    }
+    return client;
+  }
+
+  getVirtualNetwork(virtualNetworkId: string, options: PortCallOptions = {}): Promise<ObservedVirtualNetwork> {
+    return guarded(virtualNetworkId, async () => {
+      const parsed = parseResourceId(virtualNetworkId);
+      if (!parsed) throw new ArmError(`not a resource id: ${virtualNetworkId}`, 'InvalidResourceId', undefined, 'fatal', virtualNetworkId);
+      const vnet = await this.#networkClient(parsed.subscriptionId).virtualNetworks.get(parsed.resourceGroup, parsed.names[0], {
+        abortSignal: options.abortSignal,
+      });
+      return {
+        id: vnet.id ?? virtualNetworkId,
+        location: vnet.location ?? '',
+        subnets: (vnet.subnets ?? []).map((subnet) => ({ ...toObservedSubnet(subnet), location: vnet.location })),
+      };
+    });
+  }
+
+  getSite(siteId: string, options: PortCallOptions = {}): Promise<ObservedSite> {
+    return guarded(siteId, async () => {
+      const { subscriptionId, resourceGroup, name } = siteParts(siteId);
+      const site = await this.#webClient(subscriptionId).webApps.get(resourceGroup, name, { abortSignal: options.abortSignal });
+      return {
+        id: site.id ?? siteId,
+        location: site.location,
+        kind: site.kind,
+        serverFarmId: site.serverFarmId,
+        integrationSubnetId: site.virtualNetworkSubnetId ? canonicalId(site.virtualNetworkSubnetId) : undefined,
+        publicNetworkAccess: site.publicNetworkAccess,
+      };
+    });
+  }
+
+  getSiteConfig(siteId: string, options: PortCallOptions = {}): Promise<ObservedSiteConfig> {
+    return guarded(siteId, async () => {
+      const { subscriptionId, resourceGroup, name } = siteParts(siteId);
+      const config = await this.#webClient(subscriptionId).webApps.getConfiguration(resourceGroup, name, { abortSignal: options.abortSignal });
+      return toObservedSiteConfig(config);
+    });
+  }
+
+  getPlan(planId: string, options: PortCallOptions = {}): Promise<ObservedPlan> {
+    return guarded(planId, async () => {
+      const { subscriptionId, resourceGroup, name } = serverFarmParts(planId);
+      const plan = await this.#webClient(subscriptionId).appServicePlans.get(resourceGroup, name, { abortSignal: options.abortSignal });
+      return { id: plan.id ?? planId, skuName: plan.sku?.name, skuTier: plan.sku?.tier };
+    });
+  }
+
+  putSubnet(subnetId: string, body: Record<string, unknown>, options: PortCallOptions = {}): Promise<void> {
+    return guarded(subnetId, async () => {
+      const { subscriptionId, resourceGroup, virtualNetwork, name } = subnetParts(subnetId);
+      await this.#networkClient(subscriptionId).subnets.beginCreateOrUpdateAndWait(resourceGroup, virtualNetwork, name, body as Subnet, {
+        abortSignal: options.abortSignal,
+        updateIntervalInMs: this.#pollIntervalInMs,
+      });
+    });
+  }
+
+  connectSiteToSubnet(siteId: string, subnetId: string, options: PortCallOptions = {}): Promise<void> {
+    return guarded(siteId, async () => {
+      const { subscriptionId, resourceGroup, name } = siteParts(siteId);
+      await this.#webClient(subscriptionId).webApps.createOrUpdateSwiftVirtualNetworkConnectionWithCheck(
+        resourceGroup,
+        name,
+        { subnetResourceId: subnetId, swiftSupported: true },
+        { abortSignal: options.abortSignal },
+      );
+    });
+  }
+
+  updateSiteConfig(siteId: string, patch: SiteConfigPatch, options: PortCallOptions = {}): Promise<void> {
+    return guarded(siteId, async () => {
+      const { subscriptionId, resourceGroup, name } = siteParts(siteId);
+      const config: SiteConfigResource = {};
+      if (patch.accessRules) config.ipSecurityRestrictions = patch.accessRules;
+      if (patch.defaultAction) config.ipSecurityRestrictionsDefaultAction = patch.defaultAction;
+      if (patch.scmAccessRules) config.scmIpSecurityRestrictions = patch.scmAccessRules;
+      if (patch.scmDefaultAction) config.scmIpSecurityRestrictionsDefaultAction = patch.scmDefaultAction;
+      if (patch.scmUseMain !== undefined) config.scmIpSecurityRestrictionsUseMain = patch.scmUseMain;
+      if (patch.vnetRouteAllEnabled !== undefined) config.vnetRouteAllEnabled = patch.vnetRouteAllEnabled;
+      await this.#webClient(subscriptionId).webApps.updateConfiguration(resourceGroup, name, config, { abortSignal: options.abortSignal });
+    });
+  }
+
+  updateSitePublicNetworkAccess(siteId: string, value: 'Enabled' | 'Disabled', options: PortCallOptions = {}): Promise<void> {
+    return guarded(siteId, async () => {
+      const { subscriptionId, resourceGroup, name } = siteParts(siteId);
+      await this.#webClient(subscriptionId).webApps.update(resourceGroup, name, { publicNetworkAccess: value }, { abortSignal: options.abortSignal });
+    });
+  }
+
+  listActivity(resourceId: string, fromIso: string, toIso: string, options: PortCallOptions = {}): Promise<ActivityRecord[]> {
+    return guarded(resourceId, async () => {
+      const parsed = parseResourceId(resourceId);
+      if (!parsed) throw new ArmError(`not a resource id: ${resourceId}`, 'InvalidResourceId', undefined, 'fatal', resourceId);
+      const filter = `eventTimestamp ge '${fromIso}' and eventTimestamp le '${toIso}' and resourceUri eq '${resourceId}'`;
+      const records: ActivityRecord[] = [];
+      for await (const event of this.#monitorClient(parsed.subscriptionId).activityLogs.list(filter, { abortSignal: options.abortSignal })) {
+        records.push({
+          eventTimestamp: event.eventTimestamp ? new Date(event.eventTimestamp).toISOString() : '',
+          caller: event.caller,
+          operationName: event.operationName?.value,
+          resourceId: event.resourceId,
+          correlationId: event.correlationId,
+          status: event.status?.value,
+        });
+      }
+      return records;
+    });
+  }
+}

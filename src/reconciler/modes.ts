@@ -1,0 +1,37 @@
+/**
+ * Modes filter the plan; apply has no modes. An action is written only when the policies
+ * behind it allow it:
+ * - a global dry run writes nothing;
+ * - break-glass wins: if any policy behind an action is suspended, it is reported only;
+ * - otherwise one enforcing policy is enough (an audit policy sharing the resource does not
+ *   stop another policy from enforcing what it needs); all-audit actions are reported only.
+ */
+import { isSuspended } from './diff';
+import type { Plan, PlannedAction } from './plan';
+import type { LockdownPolicy } from './policy/types';
+
+export interface ModeOptions {
+  now: string;
+  dryRun?: boolean;
+}
+
+export function applyModes(plan: Plan, policies: LockdownPolicy[], options: ModeOptions): Plan {
+  const byName = new Map(policies.map((policy) => [policy.name, policy]));
+  const filter = (action: PlannedAction): PlannedAction => {
+    if (!action.enforcement.apply) return action;
+    if (options.dryRun) return { ...action, enforcement: { apply: false, reason: 'dryRun', detail: 'dry run: nothing is written' } };
+    const behind = action.policies.map((name) => byName.get(name)).filter((policy): policy is LockdownPolicy => policy !== undefined);
+    const suspended = behind.filter((policy) => isSuspended(policy, options.now));
+    if (suspended.length > 0) {
+      const detail = suspended
+        .map((policy) => `policy ${policy.name} is suspended${policy.suspend?.until ? ` until ${policy.suspend.until}` : ''}${policy.suspend?.reason ? ` (${policy.suspend.reason})` : ''}`)
+        .join('; ');
+      return { ...action, enforcement: { apply: false, reason: 'suspended', detail } };
+    }
+    if (behind.length > 0 && behind.every((policy) => policy.mode === 'audit')) {
+      return { ...action, enforcement: { apply: false, reason: 'audit', detail: `audit mode (${behind.map((p) => p.name).join(', ')}): reported, not repaired` } };
+    }
+    return action;
+  };
+  return { ...plan, actions: plan.actions.map(filter) };
+}

@@ -1,0 +1,93 @@
+/**
+ * Actual state as read from ARM, already normalized into the shapes the diff compares:
+ * canonical ids, implicit "Allow all"/"Deny all" rules removed, defaults made explicit.
+ */
+import type { ArmError } from './armError';
+
+/** One access restriction rule, with every field ARM keeps (so a kept rule is written back unchanged). */
+export interface AccessRule {
+  name?: string;
+  description?: string;
+  action?: string;
+  priority?: number;
+  ipAddress?: string;
+  subnetMask?: string;
+  vnetSubnetResourceId?: string;
+  vnetTrafficTag?: number;
+  subnetTrafficTag?: number;
+  /** "Default" | "XffProxy" | "ServiceTag". */
+  tag?: string;
+  headers?: Record<string, string[]>;
+}
+
+export interface ServiceEndpoint {
+  service: string;
+  locations?: string[];
+}
+
+export interface SubnetDelegation {
+  name: string;
+  serviceName: string;
+}
+
+export interface ObservedSubnet {
+  id: string;
+  location?: string;
+  serviceEndpoints: ServiceEndpoint[];
+  delegations: SubnetDelegation[];
+  provisioningState?: string;
+  /**
+   * The subnet exactly as ARM returned it (SDK model, plain data). Subnet PUT replaces the
+   * whole resource, so a write starts from this and changes only what Lockdown owns.
+   */
+  body: Record<string, unknown>;
+}
+
+export interface ObservedVirtualNetwork {
+  id: string;
+  location: string;
+  subnets: ObservedSubnet[];
+}
+
+export interface ObservedSite {
+  id: string;
+  location: string;
+  kind?: string;
+  serverFarmId?: string;
+  /** Subnet of the regional VNet integration, canonical id; undefined when not integrated. */
+  integrationSubnetId?: string;
+  /** "Enabled" | "Disabled" | "" (ARM's empty string means Enabled unless private endpoints exist). */
+  publicNetworkAccess?: string;
+}
+
+export interface ObservedSiteConfig {
+  /** Rules without ARM's implicit trailing rule. */
+  accessRules: AccessRule[];
+  /** Effective default action: explicit, or Deny when rules exist and none is set, else Allow. */
+  defaultAction: 'Allow' | 'Deny';
+  scmAccessRules: AccessRule[];
+  scmDefaultAction: 'Allow' | 'Deny';
+  scmUseMain: boolean;
+  vnetRouteAllEnabled: boolean;
+}
+
+export interface ObservedPlan {
+  id: string;
+  skuName?: string;
+  skuTier?: string;
+}
+
+export type Observation<T> =
+  | { status: 'found'; value: T }
+  | { status: 'missing'; error: ArmError }
+  | { status: 'unreadable'; error: ArmError };
+
+/** Everything one tick read, keyed by canonical id. Each resource is read once per tick. */
+export interface ObservedState {
+  subnets: Map<string, Observation<ObservedSubnet>>;
+  sites: Map<string, Observation<ObservedSite>>;
+  siteConfigs: Map<string, Observation<ObservedSiteConfig>>;
+  plans: Map<string, Observation<ObservedPlan>>;
+  /** When the observation finished (ISO); the diff never reads a clock. */
+  observedAt: string;
+}

@@ -1,0 +1,44 @@
+/**
+ * The one narrow port to Azure. Everything above it speaks Lockdown's own types; the only
+ * implementation that talks to ARM is `azure/armPort.ts`. Every method throws `ArmError`.
+ */
+import type { AccessRule, ObservedPlan, ObservedSite, ObservedSiteConfig, ObservedVirtualNetwork } from './observed';
+
+export interface PortCallOptions {
+  abortSignal?: AbortSignal;
+}
+
+/** The access-restriction fields of sites/config/web that Lockdown writes; absent = leave as is. */
+export interface SiteConfigPatch {
+  accessRules?: AccessRule[];
+  defaultAction?: 'Allow' | 'Deny';
+  scmAccessRules?: AccessRule[];
+  scmDefaultAction?: 'Allow' | 'Deny';
+  scmUseMain?: boolean;
+  vnetRouteAllEnabled?: boolean;
+}
+
+export interface ActivityRecord {
+  eventTimestamp: string;
+  caller?: string;
+  operationName?: string;
+  resourceId?: string;
+  correlationId?: string;
+  status?: string;
+}
+
+export interface AzurePort {
+  /** One read gives the VNet's location and every subnet in it. */
+  getVirtualNetwork(virtualNetworkId: string, options?: PortCallOptions): Promise<ObservedVirtualNetwork>;
+  getSite(siteId: string, options?: PortCallOptions): Promise<ObservedSite>;
+  getSiteConfig(siteId: string, options?: PortCallOptions): Promise<ObservedSiteConfig>;
+  getPlan(planId: string, options?: PortCallOptions): Promise<ObservedPlan>;
+  /** Full replace of the subnet; waits for the long-running operation to finish. */
+  putSubnet(subnetId: string, body: Record<string, unknown>, options?: PortCallOptions): Promise<void>;
+  /** Regional (swift) VNet integration of a site into a subnet. */
+  connectSiteToSubnet(siteId: string, subnetId: string, options?: PortCallOptions): Promise<void>;
+  updateSiteConfig(siteId: string, patch: SiteConfigPatch, options?: PortCallOptions): Promise<void>;
+  updateSitePublicNetworkAccess(siteId: string, value: 'Enabled' | 'Disabled', options?: PortCallOptions): Promise<void>;
+  /** Activity Log entries for one resource in a time window. */
+  listActivity(resourceId: string, fromIso: string, toIso: string, options?: PortCallOptions): Promise<ActivityRecord[]>;
+}

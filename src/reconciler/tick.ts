@@ -1,0 +1,92 @@
+/**
+ * One reconcile tick: load policies, observe, diff, filter by modes, apply (or only plan).
+ * Used by the timer Function and the CLI alike. A tick never throws for a bad policy or a
+ * failing pair: those are in the report; it throws only when nothing could be done at all.
+ */
+import { randomUUID } from 'node:crypto';
+import { apply, type ApplyOptions, type ApplyReport } from './apply';
+import { diff } from './diff';
+import type { Logger } from './logger';
+import { applyModes } from './modes';
+import { observe } from './observe';
+import type { Plan } from './plan';
+import { formatProblem } from './policy/format';
+import { loadPolicies } from './policy/load';
+import type { LoadedPolicies } from './policy/types';
+import type { AzurePort } from './port';
+import { planSummaryLine } from './render/text';
+
+export interface TickOptions {
+  policyPaths: string[];
+  port: AzurePort;
+  logger: Logger;
+  /** false: plan only (CLI `plan`). */
+  apply: boolean;
+  dryRun?: boolean;
+  now?: () => Date;
+  readConcurrency?: number;
+  applyOptions?: Omit<ApplyOptions, 'onOutcome'>;
+  tickId?: string;
+}
+
+export interface TickReport {
+  tickId: string;
+  startedAt: string;
+  finishedAt: string;
+  policies: LoadedPolicies;
+  plan: Plan;
+  apply?: ApplyReport;
+}
+
+export async function runTick(options: TickOptions): Promise<TickReport> {
+  const now = options.now ?? (() => new Date());
+  const tickId = options.tickId ?? randomUUID();
+  const log = options.logger.child({ tickId });
+  const startedAt = now().toISOString();
+
+  const loaded = await loadPolicies(options.policyPaths);
+  for (const problem of loaded.problems) {
+    log[problem.severity === 'error' ? 'error' : 'warn'](
+      { event: 'lockdown.policyProblem', file: problem.file, line: problem.line, column: problem.column, path: problem.path, policy: problem.policy },
+      formatProblem(problem),
+    );
+  }
+  if (loaded.invalidFiles.length > 0) {
+    log.error({ event: 'lockdown.invalidPolicyFiles', files: loaded.invalidFiles }, `${loaded.invalidFiles.length} invalid policy file(s) skipped: nothing they declare is written`);
+  }
+
+  const observed = await observe(options.port, loaded.policies, {
+    concurrency: options.readConcurrency,
+    abortSignal: options.applyOptions?.abortSignal,
+    now,
+  });
+  const planNow = observed.observedAt;
+  const plan = applyModes(diff({ policies: loaded.policies, observed, now: planNow }), loaded.policies, { now: planNow, dryRun: options.dryRun });
+
+  log.info(
+    { event: 'lockdown.plan', policies: loaded.policies.length, actions: plan.actions.length, conditions: plan.conditions.length, unchanged: plan.unchanged.length },
+    planSummaryLine(plan),
+  );
+  for (const condition of plan.conditions) {
+    log[condition.severity === 'error' ? 'warn' : 'info']({ event: 'lockdown.condition', ...condition }, condition.message);
+  }
+  for (const resourceId of plan.unchanged) log.debug({ event: 'lockdown.unchanged', resourceId }, 'unchanged');
+  for (const action of plan.actions) {
+    log.info(
+      { event: 'lockdown.drift', action: action.id, kind: action.kind, resourceId: action.resourceId, policies: action.policies, changes: action.changes, removedRules: action.removedRules, enforcement: action.enforcement },
+      action.summary,
+    );
+  }
+
+  let report: ApplyReport | undefined;
+  if (options.apply) {
+    report = await apply(plan, options.port, {
+      ...options.applyOptions,
+      onOutcome: (outcome) => {
+        const level = outcome.outcome === 'failed' ? 'error' : outcome.outcome === 'skipped' ? 'warn' : 'info';
+        log[level]({ event: 'lockdown.outcome', ...outcome }, `${outcome.outcome} ${outcome.kind} ${outcome.resourceId}${outcome.reason ? `: ${outcome.reason}` : ''}`);
+      },
+    });
+  }
+  return { tickId, startedAt, finishedAt: now().toISOString(), policies: loaded, plan, apply: report };
+}
