@@ -1,0 +1,51 @@
+import { classifyRetry, isNotFound, ArmError } from '../../src/reconciler/armError';
+
+describe('ARM error classification', () => {
+  it.each([
+    ['AnotherOperationInProgress', 409, 'retryable'],
+    ['AnotherOperationInProgress', 429, 'retryable'],
+    ['RetryableError', 500, 'retryable'],
+    ['SubscriptionRequestsThrottled', 429, 'retryable'],
+    ['InternalServerError', 500, 'retryable'],
+    ['ScopeLocked', 409, 'slow'],
+    ['RequestDisallowedByPolicy', 403, 'slow'],
+    ['AuthorizationFailed', 403, 'slow'],
+    ['LinkedAuthorizationFailed', 403, 'slow'],
+    ['ExpiredAuthenticationToken', 401, 'retryable'],
+    ['ResourceNotFound', 404, 'fatal'],
+    ['ParentResourceNotFound', 404, 'fatal'],
+    ['BadRequest', 400, 'fatal'],
+    ['InvalidRequestContent', 400, 'fatal'],
+    ['SubnetMissingRequiredDelegation', 400, 'fatal'],
+    ['InUseSubnetCannotBeUpdated', 400, 'fatal'],
+    ['PreconditionFailed', 412, 'retryable'],
+  ] as const)('classifies code %s (status %d) as %s', (code, status, expected) => {
+    expect(classifyRetry(code, status)).toBe(expected);
+  });
+
+  it.each([
+    [undefined, 503, 'retryable'],
+    [undefined, 502, 'retryable'],
+    [undefined, 429, 'retryable'],
+    [undefined, 408, 'retryable'],
+    [undefined, 401, 'slow'],
+    [undefined, 403, 'slow'],
+    [undefined, 400, 'fatal'],
+    [undefined, 404, 'fatal'],
+    ['SomethingNew', 500, 'retryable'],
+    ['SomethingNew', 422, 'fatal'],
+    [undefined, undefined, 'retryable'],
+  ] as const)('falls back to the status when the code is %s (status %s): %s', (code, status, expected) => {
+    expect(classifyRetry(code, status)).toBe(expected);
+  });
+
+  it('matches codes without regard to case', () => {
+    expect(classifyRetry('anotheroperationinprogress', 400)).toBe('retryable');
+  });
+
+  it('tells a missing resource from other failures', () => {
+    expect(isNotFound(new ArmError('x', 'ResourceNotFound', 404, 'fatal'))).toBe(true);
+    expect(isNotFound(new ArmError('x', 'ParentResourceNotFound', 404, 'fatal'))).toBe(true);
+    expect(isNotFound(new ArmError('x', 'AuthorizationFailed', 403, 'slow'))).toBe(false);
+  });
+});

@@ -1,0 +1,62 @@
+import { diff } from '../../src/reconciler/diff';
+import { applyModes } from '../../src/reconciler/modes';
+import type { LockdownPolicy } from '../../src/reconciler/policy/types';
+import { NOW, policy, siteId, World } from '../support/world';
+
+const planFor = (policies: LockdownPolicy[], options: { dryRun?: boolean } = {}) => {
+  const world = World.open().withSite(siteId('web', 'inventory-web'), {}, {});
+  return applyModes(diff({ policies, observed: world.observed(), now: NOW }), policies, { now: NOW, ...options });
+};
+const reasons = (policies: LockdownPolicy[], options: { dryRun?: boolean } = {}) =>
+  planFor(policies, options).actions.map((action) => (action.enforcement.apply ? 'apply' : action.enforcement.reason));
+
+describe('modes', () => {
+  it('applies everything for an enforcing policy', () => {
+    expect(reasons([policy()])).toEqual(['apply', 'apply', 'apply', 'apply']);
+  });
+
+  it('reports only, in audit mode', () => {
+    expect(reasons([policy({ mode: 'audit' })])).toEqual(['audit', 'audit', 'audit', 'audit']);
+  });
+
+  it('reports only while a policy is suspended', () => {
+    const plan = planFor([policy({ suspend: { until: '2026-11-29T00:00:00Z', reason: 'incident 4711' } })]);
+    expect(plan.actions.map((action) => action.enforcement)).toEqual(
+      plan.actions.map(() => ({ apply: false, reason: 'suspended', detail: 'policy orders-to-payments is suspended until 2026-11-29T00:00:00Z (incident 4711)' })),
+    );
+  });
+
+  it('enforces again once the suspension has expired', () => {
+    expect(reasons([policy({ suspend: { until: '2026-11-01T00:00:00Z' } })])).toEqual(['apply', 'apply', 'apply', 'apply']);
+  });
+
+  it('suspends until removed when no expiry is given', () => {
+    expect(reasons([policy({ suspend: {} })])).toEqual(['suspended', 'suspended', 'suspended', 'suspended']);
+  });
+
+  it('writes nothing in a dry run', () => {
+    expect(reasons([policy()], { dryRun: true })).toEqual(['dryRun', 'dryRun', 'dryRun', 'dryRun']);
+  });
+
+  it('lets an enforcing policy repair a resource it shares with an audit policy', () => {
+    const policies = [policy(), policy({ name: 'inventory', mode: 'audit', callers: [siteId('web', 'inventory-web')] })];
+    const plan = planFor(policies);
+    const callee = plan.actions.find((action) => action.kind === 'callee.restrictAccess')!;
+    expect(callee.enforcement.apply).toBe(true);
+    const inventoryCaller = plan.actions.find((action) => action.resourceId === siteId('web', 'inventory-web'))!;
+    expect(inventoryCaller.enforcement).toMatchObject({ apply: false, reason: 'audit' });
+  });
+
+  it('lets a suspension win over an enforcing policy on a shared resource', () => {
+    const policies = [policy(), policy({ name: 'inventory', suspend: {}, callers: [siteId('web', 'inventory-web')] })];
+    const callee = planFor(policies).actions.find((action) => action.kind === 'callee.restrictAccess')!;
+    expect(callee.enforcement).toMatchObject({ apply: false, reason: 'suspended' });
+  });
+
+  it('keeps a blocked action blocked', () => {
+    const policies = [policy()];
+    const world = World.open().withPlan('/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/web/providers/Microsoft.Web/serverfarms/web-plan', 'Dynamic');
+    const plan = applyModes(diff({ policies, observed: world.observed(), now: NOW }), policies, { now: NOW, dryRun: true });
+    expect(plan.actions.map((action) => (action.enforcement.apply ? 'apply' : action.enforcement.reason))).toEqual(['dryRun', 'blocked']);
+  });
+});
