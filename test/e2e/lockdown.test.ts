@@ -1,0 +1,199 @@
+/**
+ * Lockdown end to end: real SDK clients against the ARM emulator, policies from YAML files.
+ */
+import type { EmulatorStateSnapshot } from '../../emulator/src/types';
+import { demoTopology, ids, pairPolicy, startEmulatorWorld, type EmulatorWorld } from '../support/emulatorWorld';
+
+const find = (map: Record<string, any>, id: string) => Object.entries(map).find(([key]) => key.toLowerCase() === id.toLowerCase())?.[1];
+const subnetOf = (state: EmulatorStateSnapshot, id = ids.apps) => find(state.subnets, id);
+const siteOf = (state: EmulatorStateSnapshot, id: string) => find(state.sites, id);
+const configOf = (state: EmulatorStateSnapshot, id: string) => find(state.siteConfigs, `${id}/config/web`);
+const rulesOf = (state: EmulatorStateSnapshot, id: string) => (configOf(state, id)?.properties?.ipSecurityRestrictions ?? []) as any[];
+const owned = (rules: any[]) => rules.filter((rule) => String(rule.description ?? '').startsWith('lockdown:'));
+
+const portal = (world: EmulatorWorld, actor: string, path: string, body: unknown, method = 'PATCH') =>
+  world.emulator.admin.outOfBand(actor, { method, path, body });
+
+let world: EmulatorWorld;
+beforeEach(async () => {
+  world = await startEmulatorWorld();
+  world.writePolicies({ 'orders.yaml': pairPolicy() });
+});
+afterEach(() => world.stop());
+
+describe('Lockdown on the emulator', () => {
+  it('locks down an open pair, then plans nothing', async () => {
+    const first = await world.tick();
+    expect(first.apply!.outcomes.map((outcome) => [outcome.kind, outcome.outcome])).toEqual([
+      ['subnet.enableAppServiceAccess', 'updated'],
+      ['caller.connectToSubnet', 'created'],
+      ['caller.routeAllTraffic', 'updated'],
+      ['callee.restrictAccess', 'updated'],
+    ]);
+    const state = world.emulator.admin.state();
+    const subnet = subnetOf(state).properties;
+    expect(subnet.serviceEndpoints.map((endpoint: any) => endpoint.service)).toContain('Microsoft.Web');
+    expect(subnet.delegations.map((delegation: any) => delegation.properties.serviceName)).toEqual(['Microsoft.Web/serverFarms']);
+    expect(siteOf(state, ids.orders).properties.virtualNetworkSubnetId.toLowerCase()).toBe(ids.apps.toLowerCase());
+    const config = configOf(state, ids.payments).properties;
+    expect(config.ipSecurityRestrictionsDefaultAction).toBe('Deny');
+    expect(config.scmIpSecurityRestrictionsUseMain).toBe(true);
+    expect(owned(config.ipSecurityRestrictions).map((rule: any) => rule.vnetSubnetResourceId.toLowerCase())).toEqual([ids.apps.toLowerCase()]);
+
+    world.emulator.admin.clearRequests();
+    const second = await world.tick();
+    expect(second.plan.actions).toEqual([]);
+    expect(world.writes()).toEqual([]);
+  });
+
+  it('writes in dependency order: subnet, integration, route-all, callee', async () => {
+    await world.tick();
+    expect(world.writes().map((write) => `${write.method} ${write.url.replace(/^.*\/providers\//, '')}`)).toEqual([
+      'PUT Microsoft.Network/virtualNetworks/hub/subnets/apps',
+      'PUT Microsoft.Web/sites/orders-web/networkConfig/virtualNetwork',
+      'PATCH Microsoft.Web/sites/orders-web/config/web',
+      'PATCH Microsoft.Web/sites/payments-func/config/web',
+    ]);
+  });
+
+  it('keeps the NSG and route table through the subnet update', async () => {
+    const before = subnetOf(world.emulator.admin.state()).properties;
+    expect(before.networkSecurityGroup?.id).toBeDefined();
+    await world.tick();
+    const after = subnetOf(world.emulator.admin.state()).properties;
+    expect(after.networkSecurityGroup).toEqual(before.networkSecurityGroup);
+    expect(after.routeTable).toEqual(before.routeTable);
+    expect(after.addressPrefix).toBe(before.addressPrefix);
+  });
+
+  it('never locks the callee before the caller can reach it (every intermediate state)', async () => {
+    await world.tick();
+    for (const state of world.emulator.admin.history()) {
+      const config = configOf(state, ids.payments)?.properties;
+      const locked = config?.ipSecurityRestrictionsDefaultAction === 'Deny' || (config?.ipSecurityRestrictions ?? []).some((rule: any) => rule.action === 'Allow');
+      if (!locked) continue;
+      const subnet = subnetOf(state).properties;
+      expect(subnet.serviceEndpoints.some((endpoint: any) => endpoint.service === 'Microsoft.Web')).toBe(true);
+      expect(siteOf(state, ids.orders).properties.virtualNetworkSubnetId?.toLowerCase()).toBe(ids.apps.toLowerCase());
+    }
+  });
+
+  describe('repairs drift', () => {
+    beforeEach(async () => {
+      await world.tick();
+      world.emulator.admin.clearRequests();
+    });
+
+    it('a portal change that opens the callee', async () => {
+      await portal(world, 'alice@example.test', `${ids.payments}/config/web`, {
+        properties: {
+          ipSecurityRestrictions: [...rulesOf(world.emulator.admin.state(), ids.payments), { ipAddress: '0.0.0.0/0', action: 'Allow', priority: 50, name: 'just-a-test' }],
+          ipSecurityRestrictionsDefaultAction: 'Allow',
+        },
+      });
+      const report = await world.tick();
+      const callee = report.plan.actions.find((action) => action.kind === 'callee.restrictAccess')!;
+      expect(callee.removedRules).toEqual([expect.objectContaining({ name: 'just-a-test', ipAddress: '0.0.0.0/0' })]);
+      const config = configOf(world.emulator.admin.state(), ids.payments).properties;
+      expect(config.ipSecurityRestrictionsDefaultAction).toBe('Deny');
+      expect(config.ipSecurityRestrictions.map((rule: any) => rule.name)).not.toContain('just-a-test');
+      expect((await world.tick()).plan.actions).toEqual([]);
+    });
+
+    it('a subnet update that wiped the service endpoint', async () => {
+      const subnet = subnetOf(world.emulator.admin.state());
+      await portal(world, 'bob@example.test', ids.apps, { properties: { ...subnet.properties, serviceEndpoints: [] } }, 'PUT');
+      const report = await world.tick();
+      expect(report.plan.actions.map((action) => action.kind)).toEqual(['subnet.enableAppServiceAccess']);
+      expect(report.apply!.outcomes[0].outcome).toBe('updated');
+      expect((await world.tick()).plan.actions).toEqual([]);
+    });
+
+    it('a redeploy that dropped the VNet integration', async () => {
+      await portal(world, 'pipeline@example.test', `${ids.orders}/networkConfig/virtualNetwork`, undefined, 'DELETE');
+      const report = await world.tick();
+      expect(report.plan.actions.map((action) => action.kind)).toEqual(['caller.connectToSubnet']);
+      expect(siteOf(world.emulator.admin.state(), ids.orders).properties.virtualNetworkSubnetId?.toLowerCase()).toBe(ids.apps.toLowerCase());
+    });
+
+    it('route-all switched off, SCM opened, public access disabled', async () => {
+      await portal(world, 'carol@example.test', `${ids.orders}/config/web`, { properties: { vnetRouteAllEnabled: false } });
+      await portal(world, 'carol@example.test', `${ids.payments}/config/web`, { properties: { scmIpSecurityRestrictionsUseMain: false } });
+      await portal(world, 'carol@example.test', ids.payments, { properties: { publicNetworkAccess: 'Disabled' } });
+      const report = await world.tick();
+      expect(report.plan.actions.map((action) => action.kind).sort()).toEqual(['callee.enablePublicAccess', 'callee.restrictAccess', 'caller.routeAllTraffic']);
+      expect(report.apply!.outcomes.every((outcome) => outcome.outcome === 'updated')).toBe(true);
+      expect((await world.tick()).plan.actions).toEqual([]);
+    });
+  });
+
+  it('keeps a rule it does not own in a non-exclusive policy', async () => {
+    world.writePolicies({ 'orders.yaml': pairPolicy({ exclusive: false }) });
+    await portal(world, 'alice@example.test', `${ids.payments}/config/web`, {
+      properties: { ipSecurityRestrictions: [{ ipAddress: '198.51.100.0/24', action: 'Allow', priority: 50, name: 'office' }] },
+    });
+    const report = await world.tick();
+    expect(report.plan.conditions.map((condition) => condition.reason)).toContain('ForeignRulesKept');
+    expect(rulesOf(world.emulator.admin.state(), ids.payments).map((rule) => rule.name)).toContain('office');
+    expect((await world.tick()).plan.actions).toEqual([]);
+  });
+
+  it('writes nothing in audit mode and reports the drift', async () => {
+    world.writePolicies({ 'orders.yaml': pairPolicy({ mode: 'audit' }) });
+    const report = await world.tick();
+    expect(report.plan.actions).toHaveLength(4);
+    expect(report.apply!.outcomes.every((outcome) => outcome.outcome === 'skipped')).toBe(true);
+    expect(world.writes()).toEqual([]);
+  });
+
+  it('writes nothing for a suspended policy', async () => {
+    world.writePolicies({ 'orders.yaml': pairPolicy({ extra: '  suspend:\n    reason: incident 4711' }) });
+    const report = await world.tick();
+    expect(report.apply!.outcomes.map((outcome) => outcome.reason)).toEqual(report.plan.actions.map(() => expect.stringMatching(/^suspended: .*incident 4711/)));
+    expect(world.writes()).toEqual([]);
+  });
+
+  it('gives two pairs sharing a callee and a subnet one rule', async () => {
+    const topology = demoTopology();
+    topology.sites.push({ resourceGroup: 'web', name: 'inventory-web', location: 'westeurope', kind: 'app', serverFarm: 'web-plan' });
+    world.emulator.admin.seed(topology);
+    const inventory = ids.orders.replace('orders-web', 'inventory-web');
+    world.writePolicies({
+      'orders.yaml': pairPolicy(),
+      'inventory.yaml': pairPolicy({ name: 'inventory-to-payments', callers: [inventory] }),
+    });
+    const report = await world.tick();
+    const callees = report.plan.actions.filter((action) => action.kind === 'callee.restrictAccess');
+    expect(callees).toHaveLength(1);
+    expect(callees[0].policies).toEqual(['inventory-to-payments', 'orders-to-payments']);
+    expect(report.apply!.outcomes.every((outcome) => outcome.outcome !== 'failed' && outcome.outcome !== 'skipped')).toBe(true);
+    const state = world.emulator.admin.state();
+    expect(siteOf(state, inventory).properties.virtualNetworkSubnetId.toLowerCase()).toBe(ids.apps.toLowerCase());
+    expect(owned(rulesOf(world.emulator.admin.state(), ids.payments))).toHaveLength(1);
+    expect(report.plan.actions.filter((action) => action.kind === 'subnet.enableAppServiceAccess')).toHaveLength(1);
+  });
+
+  it('does not let a failing pair stop the others', async () => {
+    world.writePolicies({ 'orders.yaml': pairPolicy({ callees: [ids.payments, ids.legacy] }) });
+    world.emulator.admin.addFault({ method: 'PATCH', pathPattern: 'sites/legacy-func/config/web', kind: 'status', status: 500, times: 100 });
+    const report = await world.tick();
+    const byResource = Object.fromEntries(report.apply!.outcomes.filter((o) => o.kind === 'callee.restrictAccess').map((o) => [o.resourceId.split('/').pop(), o.outcome]));
+    expect(byResource).toEqual({ 'payments-func': 'updated', 'legacy-func': 'failed' });
+  });
+
+  it('reports a caller whose plan cannot integrate and leaves its callee open', async () => {
+    world.writePolicies({ 'orders.yaml': pairPolicy({ name: 'legacy-to-payments', callers: [ids.legacy] }) });
+    const report = await world.tick();
+    expect(report.plan.conditions.map((condition) => condition.reason)).toContain('PlanCannotIntegrate');
+    expect(configOf(world.emulator.admin.state(), ids.payments).properties.ipSecurityRestrictionsDefaultAction).not.toBe('Deny');
+  });
+
+  it('never writes for an invalid policy file and still reconciles the valid ones', async () => {
+    world.writePolicies({ 'broken.yaml': pairPolicy({ name: 'broken', callees: [ids.legacy] }).replace('callers:', 'calers:') });
+    const report = await world.tick();
+    expect(report.policies.invalidFiles.map((file) => file.split('/').pop())).toEqual(['broken.yaml']);
+    expect(report.plan.actions.every((action) => !action.policies.includes('broken'))).toBe(true);
+    expect(world.writes().some((write) => write.url.includes('legacy-func'))).toBe(false);
+    expect(world.writes().some((write) => write.url.includes('payments-func'))).toBe(true);
+  });
+});

@@ -1,0 +1,38 @@
+/**
+ * The least-privilege role (deploy/lockdown-operator-role.json) is sufficient and minimal:
+ * a fresh lockdown succeeds with exactly its actions, and fails without any one of them.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { demoTopology, pairPolicy, ROOT, startEmulatorWorld } from '../support/emulatorWorld';
+
+const role = JSON.parse(readFileSync(path.join(ROOT, 'deploy/lockdown-operator-role.json'), 'utf8')) as { Actions: string[] };
+
+async function lockdownWith(allowedActions: string[]) {
+  // The callee starts with public access disabled so that every kind of write is needed.
+  const topology = demoTopology();
+  topology.sites.find((site) => site.name === 'payments-func')!.publicNetworkAccess = 'Disabled';
+  const world = await startEmulatorWorld({ rbac: { allowedActions }, topology });
+  try {
+    world.writePolicies({ 'orders.yaml': pairPolicy() });
+    const report = await world.tick();
+    const denied = world.emulator.admin.requests().filter((exchange) => exchange.status === 403).length;
+    const complete = report.plan.conditions.length === 0 && report.apply!.outcomes.every((outcome) => outcome.outcome !== 'failed' && outcome.outcome !== 'skipped');
+    return { complete, denied, outcomes: report.apply!.outcomes.map((outcome) => `${outcome.kind} ${outcome.outcome}`) };
+  } finally {
+    await world.stop();
+  }
+}
+
+describe('least-privilege role', () => {
+  it('is sufficient for a fresh lockdown', async () => {
+    const result = await lockdownWith(role.Actions);
+    expect(result).toMatchObject({ complete: true, denied: 0 });
+  });
+
+  it.each(role.Actions)('needs %s', async (action) => {
+    const result = await lockdownWith(role.Actions.filter((candidate) => candidate !== action));
+    expect(result.complete).toBe(false);
+    expect(result.denied).toBeGreaterThan(0);
+  });
+});

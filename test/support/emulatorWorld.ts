@@ -1,0 +1,95 @@
+/**
+ * End-to-end fixture: the ARM emulator seeded with the demo topology, the real ARM port
+ * (real SDK clients) pointed at it, and policy files in a temporary folder.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { startEmulator } from '../../emulator/src/index';
+import type { EmulatorOptions, RunningEmulator, Topology } from '../../emulator/src/types';
+import { ArmPort } from '../../src/reconciler/azure/armPort';
+import { connectionFromSettings } from '../../src/reconciler/azure/connection';
+import { createLogger } from '../../src/reconciler/logger';
+import { runTick, type TickOptions, type TickReport } from '../../src/reconciler/tick';
+
+export const OPERATOR_TOKEN = 'lockdown-operator-token';
+export const OPERATOR = 'lockdown-operator@example.test';
+export const ROOT = path.resolve(__dirname, '../..');
+
+export function demoTopology(): Topology {
+  return JSON.parse(readFileSync(path.join(ROOT, 'emulator/topologies/demo.json'), 'utf8')) as Topology;
+}
+
+export const SUB = '11111111-1111-1111-1111-111111111111';
+export const ids = {
+  apps: `/subscriptions/${SUB}/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/hub/subnets/apps`,
+  data: `/subscriptions/${SUB}/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/hub/subnets/data`,
+  orders: `/subscriptions/${SUB}/resourceGroups/web/providers/Microsoft.Web/sites/orders-web`,
+  payments: `/subscriptions/${SUB}/resourceGroups/fn/providers/Microsoft.Web/sites/payments-func`,
+  legacy: `/subscriptions/${SUB}/resourceGroups/fn/providers/Microsoft.Web/sites/legacy-func`,
+};
+
+export function pairPolicy(options: { name?: string; mode?: string; exclusive?: boolean; callers?: string[]; callees?: string[]; subnet?: string; extra?: string } = {}): string {
+  const callers = options.callers ?? [ids.orders];
+  const callees = options.callees ?? [ids.payments];
+  return [
+    'apiVersion: lockdown/v1',
+    'kind: LockdownPolicy',
+    'metadata:',
+    `  name: ${options.name ?? 'orders-to-payments'}`,
+    'spec:',
+    `  mode: ${options.mode ?? 'enforce'}`,
+    ...(options.exclusive === false ? ['  exclusive: false'] : []),
+    `  subnet: ${options.subnet ?? ids.apps}`,
+    '  callers:',
+    ...callers.map((caller) => `    - ${caller}`),
+    '  callees:',
+    ...callees.map((callee) => `    - id: ${callee}`),
+    ...(options.extra ? [options.extra] : []),
+    '',
+  ].join('\n');
+}
+
+export interface EmulatorWorld {
+  emulator: RunningEmulator;
+  port: ArmPort;
+  policyDir: string;
+  writePolicies(files: Record<string, string>): void;
+  tick(options?: Partial<TickOptions>): Promise<TickReport>;
+  /** Requests Lockdown sent (not admin/out-of-band ones) that change something. */
+  writes(): { method: string; url: string; status: number }[];
+  stop(): Promise<void>;
+}
+
+export async function startEmulatorWorld(options: EmulatorOptions = {}): Promise<EmulatorWorld> {
+  const emulator = await startEmulator({
+    topology: demoTopology(),
+    retryAfterSeconds: 0,
+    identities: { [OPERATOR_TOKEN]: { caller: OPERATOR, principalType: 'ServicePrincipal' } },
+    ...options,
+  });
+  const port = new ArmPort(connectionFromSettings({ LOCKDOWN_ARM_ENDPOINT: emulator.url, LOCKDOWN_ARM_TOKEN: OPERATOR_TOKEN }), { pollIntervalInMs: 0 });
+  const policyDir = mkdtempSync(path.join(tmpdir(), 'lockdown-policies-'));
+  const logger = createLogger({ level: 'silent' });
+  return {
+    emulator,
+    port,
+    policyDir,
+    writePolicies(files) {
+      for (const [name, text] of Object.entries(files)) writeFileSync(path.join(policyDir, name), text);
+    },
+    tick(tickOptions = {}) {
+      return runTick({ policyPaths: [policyDir], port, logger, apply: true, applyOptions: { retryDelayInMs: 1 }, ...tickOptions });
+    },
+    writes() {
+      return emulator.admin
+        .requests()
+        .filter((exchange) => !exchange.outOfBand && exchange.method !== 'GET')
+        .map((exchange) => ({ method: exchange.method, url: exchange.url.split('?')[0], status: exchange.status }));
+    },
+    async stop() {
+      await emulator.stop();
+      rmSync(policyDir, { recursive: true, force: true });
+    },
+  };
+}
