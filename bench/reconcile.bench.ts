@@ -1,0 +1,125 @@
+/**
+ * Reconcile benchmark on the ARM emulator: N caller/callee pairs, first tick (full lockdown),
+ * second tick (no drift), then a tick after one portal change. Prints time, ARM reads and
+ * writes per tick, reads per distinct resource (target: 1.0), and heap; compares sizes by
+ * ratio within one run (no absolute time targets: machines are shared and noisy).
+ * Run: npm run bench  (BENCH_SIZES=25,100,400 to choose sizes)
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { startEmulator } from '../emulator/src/index';
+import type { Topology } from '../emulator/src/types';
+import { ArmPort } from '../src/reconciler/azure/armPort';
+import { connectionFromSettings } from '../src/reconciler/azure/connection';
+import { createLogger } from '../src/reconciler/logger';
+import { runTick } from '../src/reconciler/tick';
+
+const SUB = '11111111-1111-1111-1111-111111111111';
+const TOKEN = 'bench-token';
+
+function topologyFor(pairs: number): Topology {
+  const plans = Math.ceil(pairs / 10);
+  return {
+    subscriptionId: SUB,
+    serverFarms: Array.from({ length: plans }, (_, index) => ({ resourceGroup: 'web', name: `plan-${index}`, location: 'westeurope', sku: { name: 'P1v3', tier: 'PremiumV3' } })),
+    sites: Array.from({ length: pairs }, (_, index) => [
+      { resourceGroup: 'web', name: `caller-${index}`, location: 'westeurope', kind: 'app', serverFarm: `plan-${Math.floor(index / 10)}` },
+      { resourceGroup: 'fn', name: `callee-${index}`, location: 'westeurope', kind: 'functionapp', serverFarm: `plan-${Math.floor(index / 10)}` },
+    ]).flat(),
+    virtualNetworks: [
+      {
+        resourceGroup: 'net',
+        name: 'hub',
+        location: 'westeurope',
+        addressPrefixes: ['10.0.0.0/8'],
+        subnets: Array.from({ length: Math.ceil(pairs / 20) }, (_, index) => ({ name: `apps-${index}`, addressPrefix: `10.${index}.0.0/16` })),
+      },
+    ],
+  };
+}
+
+function policiesFor(pairs: number): string {
+  return Array.from({ length: pairs }, (_, index) =>
+    [
+      'apiVersion: lockdown/v1',
+      'kind: LockdownPolicy',
+      'metadata:',
+      `  name: pair-${index}`,
+      'spec:',
+      `  subnet: /subscriptions/${SUB}/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/hub/subnets/apps-${Math.floor(index / 20)}`,
+      '  callers:',
+      `    - /subscriptions/${SUB}/resourceGroups/web/providers/Microsoft.Web/sites/caller-${index}`,
+      '  callees:',
+      `    - id: /subscriptions/${SUB}/resourceGroups/fn/providers/Microsoft.Web/sites/callee-${index}`,
+    ].join('\n'),
+  ).join('\n---\n');
+}
+
+interface TickFigures {
+  ms: number;
+  reads: number;
+  writes: number;
+  distinctReadTargets: number;
+  heapMiB: number;
+}
+
+async function measure(pairs: number): Promise<{ pairs: number; first: TickFigures; steady: TickFigures; drift: TickFigures }> {
+  const emulator = await startEmulator({ topology: topologyFor(pairs), throttle: false, retryAfterSeconds: 0, identities: { [TOKEN]: { caller: 'bench' } } });
+  const dir = mkdtempSync(path.join(tmpdir(), 'lockdown-bench-'));
+  writeFileSync(path.join(dir, 'pairs.yaml'), policiesFor(pairs));
+  const port = new ArmPort(connectionFromSettings({ LOCKDOWN_ARM_ENDPOINT: emulator.url, LOCKDOWN_ARM_TOKEN: TOKEN }), { pollIntervalInMs: 0 });
+  const logger = createLogger({ level: 'silent' });
+  const tick = async (): Promise<TickFigures> => {
+    emulator.admin.clearRequests();
+    const started = process.hrtime.bigint();
+    const report = await runTick({ policyPaths: [dir], port, logger, apply: true, readConcurrency: 16, applyOptions: { concurrency: 8, retryDelayInMs: 10 } });
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    const failed = report.apply?.outcomes.filter((outcome) => outcome.outcome === 'failed' || outcome.outcome === 'skipped') ?? [];
+    if (failed.length > 0) throw new Error(`${failed.length} actions did not succeed: ${failed[0].reason}`);
+    const requests = emulator.admin.requests().filter((exchange) => !exchange.outOfBand);
+    const reads = requests.filter((exchange) => exchange.method === 'GET' && !/operations|operationResults/i.test(exchange.url));
+    return {
+      ms,
+      reads: reads.length,
+      writes: requests.filter((exchange) => exchange.method !== 'GET').length,
+      distinctReadTargets: new Set(reads.map((exchange) => exchange.url.split('?')[0].toLowerCase())).size,
+      heapMiB: process.memoryUsage().heapUsed / 2 ** 20,
+    };
+  };
+  try {
+    const first = await tick();
+    const steady = await tick();
+    await emulator.admin.outOfBand('bench-portal', {
+      method: 'PATCH',
+      path: `/subscriptions/${SUB}/resourceGroups/fn/providers/Microsoft.Web/sites/callee-0/config/web`,
+      body: { properties: { ipSecurityRestrictionsDefaultAction: 'Allow' } },
+    });
+    const drift = await tick();
+    return { pairs, first, steady, drift };
+  } finally {
+    await emulator.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  const sizes = (process.env.BENCH_SIZES ?? '25,100,400').split(',').map(Number);
+  const rows = [];
+  for (const size of sizes) rows.push(await measure(size));
+  const fmt = (figures: TickFigures) =>
+    `${figures.ms.toFixed(0).padStart(6)} ms ${String(figures.reads).padStart(5)} reads ${String(figures.writes).padStart(5)} writes  reads/resource ${(figures.reads / Math.max(1, figures.distinctReadTargets)).toFixed(2)}`;
+  console.log('pairs | first tick (full lockdown)                            | steady tick (no drift)                               | one portal change');
+  for (const row of rows) console.log(`${String(row.pairs).padStart(5)} | ${fmt(row.first)} | ${fmt(row.steady)} | ${fmt(row.drift)}`);
+  const base = rows[0];
+  for (const row of rows.slice(1)) {
+    console.log(
+      `scaling ${base.pairs} → ${row.pairs} pairs (×${(row.pairs / base.pairs).toFixed(1)}): steady tick time ×${(row.steady.ms / base.steady.ms).toFixed(2)}, reads ×${(row.steady.reads / base.steady.reads).toFixed(2)}; heap after run ${row.steady.heapMiB.toFixed(1)} MiB`,
+    );
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});

@@ -1,0 +1,95 @@
+/**
+ * The validated, canonical form of a Lockdown policy: what every later step (diff, plan,
+ * status) reads. Parsing and validation turn YAML into these; nothing else builds them.
+ */
+
+export const POLICY_API_VERSION = 'lockdown/v1';
+export const POLICY_KIND = 'LockdownPolicy';
+
+export type PolicyMode = 'enforce' | 'audit';
+
+/** Where a value came from, so every later message can point back at the file. */
+export interface SourceLocation {
+  file: string;
+  line: number;
+  column: number;
+}
+
+/** An extra source the callee admits besides the policy subnet (build agents, a gateway). */
+export interface ExtraAllow {
+  name: string;
+  /** CIDR (IPv4 or IPv6), canonical form, e.g. "203.0.113.0/24". Exactly one of ipAddress/serviceTag. */
+  ipAddress?: string;
+  /** An Azure service tag, e.g. "AzureFrontDoor.Backend". */
+  serviceTag?: string;
+}
+
+/** How the callee's SCM (Kudu / deployment) site is locked. */
+export type ScmSpec =
+  | { kind: 'sameAsMain' }
+  | { kind: 'denyAll' }
+  | { kind: 'rules'; allow: ExtraAllow[] };
+
+export interface CalleeSpec {
+  /** Canonical (lower-cased) ARM id of a Microsoft.Web/sites resource. */
+  id: string;
+  /** The id exactly as the user wrote it, for messages. */
+  displayId: string;
+  scm: ScmSpec;
+  source: SourceLocation;
+}
+
+export interface CallerSpec {
+  id: string;
+  displayId: string;
+  source: SourceLocation;
+}
+
+export interface Suspension {
+  /** ISO-8601 instant after which the suspension lapses; absent = until removed. */
+  until?: string;
+  reason?: string;
+}
+
+export interface LockdownPolicy {
+  name: string;
+  mode: PolicyMode;
+  /** Exclusive (default true): access rules Lockdown does not own on a callee are drift and removed. */
+  exclusive: boolean;
+  suspend?: Suspension;
+  /** Canonical (lower-cased) ARM id of the subnet that carries the pairs' traffic. */
+  subnetId: string;
+  subnetDisplayId: string;
+  callers: CallerSpec[];
+  callees: CalleeSpec[];
+  alsoAllow: ExtraAllow[];
+  /** Hash of the canonical spec: changes exactly when the policy's meaning changes. */
+  generation: string;
+  source: SourceLocation;
+}
+
+export type ProblemSeverity = 'error' | 'warning';
+
+/** One thing wrong with the policy files, pointing at file:line:column with a fix. */
+export interface PolicyProblem {
+  severity: ProblemSeverity;
+  file: string;
+  line: number;
+  column: number;
+  /** Path of the offending field inside the document, e.g. "spec.callees[1].id". */
+  path: string;
+  message: string;
+  hint?: string;
+  /** Name of the policy the problem belongs to, when known. */
+  policy?: string;
+}
+
+export interface LoadedPolicies {
+  /** Policies that passed every check; safe to reconcile. */
+  policies: LockdownPolicy[];
+  problems: PolicyProblem[];
+  /** Files with at least one error: none of their policies are in `policies`. */
+  invalidFiles: string[];
+  /** Every file that was read. */
+  files: string[];
+}

@@ -1,0 +1,80 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { loadPolicies } from '../../src/reconciler/policy/load';
+import { FIXTURES, policyYaml } from './helpers';
+
+const LOAD = path.join(FIXTURES, 'load');
+
+describe('loading policy files', () => {
+  it('reads a folder recursively, sorted, and loads the valid files next to an invalid one', async () => {
+    const loaded = await loadPolicies([LOAD]);
+
+    expect(loaded.files).toEqual([
+      path.join(LOAD, 'broken.yaml'),
+      path.join(LOAD, 'good.yaml'),
+      path.join(LOAD, 'team', 'nested.yml'),
+    ]);
+    expect(loaded.invalidFiles).toEqual([path.join(LOAD, 'broken.yaml')]);
+    expect(loaded.policies.map((policy) => policy.name)).toEqual(['orders-to-payments', 'stock-to-payments']);
+    expect(loaded.problems).toEqual([
+      expect.objectContaining({ file: path.join(LOAD, 'broken.yaml'), line: 9, column: 3, path: 'spec.calees' }),
+    ]);
+  });
+
+  it('skips the schema folder and files that are not YAML', async () => {
+    const loaded = await loadPolicies([LOAD]);
+    expect(loaded.files.some((file) => file.includes(`${path.sep}schema${path.sep}`) || file.endsWith('.txt'))).toBe(false);
+  });
+
+  it('reads a file named explicitly, and each file once', async () => {
+    const good = path.join(LOAD, 'good.yaml');
+    const loaded = await loadPolicies([good, LOAD, good]);
+    expect(loaded.files.filter((file) => file === good)).toHaveLength(1);
+    expect(loaded.files).toHaveLength(3);
+  });
+
+  it('reports a path that does not exist and still loads the others', async () => {
+    const missing = path.join(LOAD, 'missing.yaml');
+    const loaded = await loadPolicies([missing, path.join(LOAD, 'good.yaml')]);
+    expect(loaded.problems).toEqual([
+      expect.objectContaining({ severity: 'error', file: missing, line: 1, column: 1, message: 'no such file or directory' }),
+    ]);
+    expect(loaded.invalidFiles).toEqual([missing]);
+    expect(loaded.policies.map((policy) => policy.name)).toEqual(['orders-to-payments']);
+  });
+
+  describe('with files on disk', () => {
+    let directory: string;
+    beforeEach(() => {
+      directory = mkdtempSync(path.join(tmpdir(), 'lockdown-policies-'));
+    });
+    afterEach(() => rmSync(directory, { recursive: true, force: true }));
+
+    it('refuses a file over the size limit without reading it', async () => {
+      writeFileSync(path.join(directory, 'a-huge.yaml'), `${policyYaml('huge')}# ${'x'.repeat(2000)}\n`);
+      writeFileSync(path.join(directory, 'b-small.yaml'), policyYaml('small').replace('orders-web', 'small-web'));
+
+      const loaded = await loadPolicies([directory], { maxFileBytes: 1000 });
+
+      expect(loaded.problems).toEqual([
+        expect.objectContaining({ file: path.join(directory, 'a-huge.yaml'), message: expect.stringContaining('over the limit of 1000 bytes') }),
+      ]);
+      expect(loaded.invalidFiles).toEqual([path.join(directory, 'a-huge.yaml')]);
+      expect(loaded.policies.map((policy) => policy.name)).toEqual(['small']);
+    });
+
+    it('checks policy names across files', async () => {
+      writeFileSync(path.join(directory, 'a.yaml'), policyYaml('same'));
+      writeFileSync(path.join(directory, 'b.yaml'), policyYaml('same').replace('orders-web', 'other-web'));
+
+      const loaded = await loadPolicies([directory]);
+
+      expect(loaded.problems.map((problem) => `${path.basename(problem.file)}:${problem.line}:${problem.column} ${problem.message}`)).toEqual([
+        `a.yaml:4:9 policy name 'same' is also used at ${path.join(directory, 'b.yaml')}:4:9`,
+        `b.yaml:4:9 policy name 'same' is also used at ${path.join(directory, 'a.yaml')}:4:9`,
+      ]);
+      expect(loaded.policies).toEqual([]);
+    });
+  });
+});
