@@ -1,9 +1,13 @@
 /**
- * The `lockdown` command: validate, plan, apply, schema.
+ * The `lockdown` command: validate, plan, apply, schema, status, history.
  * Exit codes: 0 success (plan: no changes with --detailed-exitcode), 1 error, 2 changes
  * present (plan --detailed-exitcode only).
  */
 import { parseArgs } from 'node:util';
+import { storeFromSettings } from '../reconciler/alerts/afterTick';
+import { readHistory, readStatus, renderHistoryText, renderStatusTable } from '../reconciler/alerts/history';
+import { readAlertSettings } from '../reconciler/alerts/settings';
+import type { AlertStore } from '../reconciler/alerts/store';
 import { ArmPort } from '../reconciler/azure/armPort';
 import { connectionFromSettings } from '../reconciler/azure/connection';
 import { createLogger } from '../reconciler/logger';
@@ -22,16 +26,21 @@ Commands:
   plan [paths]       show what apply would change
   apply [paths]      repair drift (writes to Azure)
   schema             print the JSON Schema of the policy format
+  status             every pair's conditions (Ready, Drifted, Degraded) as the timer last recorded them
+  history <policy|caller→callee>
+                     the last drift events with who made them (also caller->callee)
 
 Options:
   -o, --output <text|json|markdown>   output format (default text)
   --detailed-exitcode                 plan: exit 0 no changes, 2 changes, 1 error
   --fail-on-invalid                   plan/apply: exit 1 if any policy file is invalid
   --dry-run                           apply: plan and report, write nothing
+  --limit <n>                         history: how many events (default 20)
   -h, --help
 
 Azure connection (environment): LOCKDOWN_ARM_ENDPOINT, LOCKDOWN_ARM_TOKEN, LOCKDOWN_AZURE_CLOUD,
-LOCKDOWN_MANAGED_IDENTITY_CLIENT_ID; otherwise DefaultAzureCredential (az login, managed identity).`;
+LOCKDOWN_MANAGED_IDENTITY_CLIENT_ID; otherwise DefaultAzureCredential (az login, managed identity).
+State (status, history): LOCKDOWN_STATE_CONNECTION or AzureWebJobsStorage (a storage connection string).`;
 
 export interface CliIo {
   stdout: (text: string) => void;
@@ -56,6 +65,7 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
         'detailed-exitcode': { type: 'boolean', default: false },
         'fail-on-invalid': { type: 'boolean', default: false },
         'dry-run': { type: 'boolean', default: false },
+        limit: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -114,9 +124,43 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
       if (command === 'plan' && values['detailed-exitcode']) return report.plan.actions.length > 0 ? 2 : 0;
       return 0;
     }
+    case 'status':
+    case 'history': {
+      if (output === 'markdown') {
+        io.stderr(`--output must be text or json for ${command}`);
+        return 1;
+      }
+      const store = stateStore(io);
+      if (!store) return 1;
+      if (command === 'status') {
+        const status = await readStatus(store);
+        io.stdout(output === 'json' ? JSON.stringify(status, null, 2) : renderStatusTable(status.pairs));
+        return 0;
+      }
+      const query = paths[0];
+      const limit = values.limit === undefined ? 20 : Number(values.limit);
+      if (!query || paths.length > 1 || !Number.isInteger(limit) || limit <= 0) {
+        io.stderr(`usage: lockdown history <policy|caller→callee> [--limit N] [--output text|json]`);
+        return 1;
+      }
+      const entries = await readHistory(store, query, limit);
+      io.stdout(output === 'json' ? JSON.stringify({ formatVersion: 1, query, entries }, null, 2) : renderHistoryText(entries));
+      return 0;
+    }
     default:
       io.stderr(`unknown command "${command}"\n\n${USAGE}`);
       return 1;
+  }
+}
+
+function stateStore(io: CliIo): AlertStore | undefined {
+  try {
+    const store = storeFromSettings(readAlertSettings(io.env));
+    if (!store) io.stderr('no state storage: set LOCKDOWN_STATE_CONNECTION (or AzureWebJobsStorage) to the Function app\'s storage connection string');
+    return store;
+  } catch (error) {
+    io.stderr((error as Error).message);
+    return undefined;
   }
 }
 

@@ -2,6 +2,7 @@
 import { app } from '@azure/functions';
 import { reconcileTimer } from './reconcileTimer';
 import { readSettings } from './settings';
+import { statusHttp } from './statusHttp';
 
 app.timer('lockdownReconcile', {
   schedule: readSettings().schedule,
@@ -10,4 +11,11 @@ app.timer('lockdownReconcile', {
   handler: async (timer, context) => {
     await reconcileTimer(timer, context);
   },
+});
+
+app.http('lockdownStatus', {
+  methods: ['GET'],
+  authLevel: 'function',
+  route: 'lockdown/status',
+  handler: (request, context) => statusHttp(request, context),
 });

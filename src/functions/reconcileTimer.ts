@@ -3,6 +3,7 @@
  * (the timer trigger's own singleton lock covers scale-out).
  */
 import type { InvocationContext, Timer } from '@azure/functions';
+import { afterTick, type AfterTickReport } from '../reconciler/alerts/afterTick';
 import { ArmPort } from '../reconciler/azure/armPort';
 import { connectionFromSettings } from '../reconciler/azure/connection';
 import { createLogger } from '../reconciler/logger';
@@ -19,6 +20,8 @@ export interface TickSummary {
   outcomes: Record<string, number>;
   pending: number;
   invalidFiles: string[];
+  /** Alerting and status after the tick (their failures never fail the tick). */
+  alerts?: AfterTickReport;
 }
 
 function summarize(report: TickReport): TickSummary {
@@ -46,15 +49,17 @@ export async function reconcileTimer(timer: Timer, context: InvocationContext): 
     if (timer.isPastDue) logger.warn({ event: 'lockdown.pastDue' }, 'timer is past due');
     const connection = connectionFromSettings();
     logger.info({ event: 'lockdown.connection', endpoint: connection.endpoint, credential: connection.credentialKind }, 'connecting to ARM');
+    const port = new ArmPort(connection);
+    const tickLogger = logger.child({ invocationId: context.invocationId });
     const report = await runTick({
       policyPaths: settings.policyPaths,
-      port: new ArmPort(connection),
-      logger: logger.child({ invocationId: context.invocationId }),
+      port,
+      logger: tickLogger,
       apply: true,
       dryRun: settings.dryRun,
       applyOptions: { deadlineInMs: startedAt + settings.timeBudgetInMs },
     });
-    const summary = summarize(report);
+    const summary: TickSummary = { ...summarize(report), alerts: await afterTick(report, { port, logger: tickLogger }) };
     logger.info({ event: 'lockdown.tickDone', ...summary, durationInMs: Date.now() - startedAt }, 'tick finished');
     return summary;
   } finally {

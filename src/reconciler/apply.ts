@@ -53,8 +53,6 @@ function perform(port: AzurePort, write: WriteRequest, options: PortCallOptions)
       return port.connectSiteToSubnet(write.siteId, write.subnetId, options);
     case 'updateSiteConfig':
       return port.updateSiteConfig(write.siteId, write.patch, options);
-    case 'updateSitePublicNetworkAccess':
-      return port.updateSitePublicNetworkAccess(write.siteId, write.value, options);
   }
 }
 
@@ -125,8 +123,14 @@ export async function apply(plan: Plan, port: AzurePort, options: ApplyOptions =
         return byId.has(dependency) && outcome !== 'created' && outcome !== 'updated' && outcome !== 'deleted' && outcome !== 'unchanged';
       });
       if (notDone.length > 0) {
-        const why = notDone.map((dependency) => `${dependency} ${outcomes.get(dependency)?.outcome}`).join(', ');
-        record(action, { outcome: 'skipped', reason: `depends on an action that did not succeed: ${why}`, attempts: 0 });
+        if (notDone.every((dependency) => pending.includes(dependency))) {
+          // Waiting on work the time budget deferred: deferred too, not failed.
+          record(action, { outcome: 'skipped', reason: `time budget exhausted: waits for ${notDone.join(', ')}; left for the next tick`, attempts: 0 });
+          pending.push(action.id);
+        } else {
+          const why = notDone.map((dependency) => `${dependency} ${outcomes.get(dependency)?.outcome}`).join(', ');
+          record(action, { outcome: 'skipped', reason: `depends on an action that did not succeed: ${why}`, attempts: 0 });
+        }
         progressed = true;
         continue;
       }

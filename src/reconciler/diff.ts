@@ -422,7 +422,7 @@ function diffCallee(
         summary: `callee ${shortName(displayId)}: enable public network access (restricted by the rules above)`,
         changes: [{ aspect: 'publicAccess', field: 'publicNetworkAccess', symbol: '~', before: 'Disabled', after: 'Enabled' }],
         dependsOn: restrictId ? [...dependsOn, restrictId] : dependsOn,
-        write: { operation: 'updateSitePublicNetworkAccess', siteId: displayId, value: 'Enabled' },
+        write: { operation: 'updateSiteConfig', siteId: displayId, patch: { publicNetworkAccess: 'Enabled' } },
       },
       blocker,
     );

@@ -35,8 +35,7 @@ export interface FieldChange {
 export type WriteRequest =
   | { operation: 'putSubnet'; subnetId: string; body: Record<string, unknown> }
   | { operation: 'connectSiteToSubnet'; siteId: string; subnetId: string }
-  | { operation: 'updateSiteConfig'; siteId: string; patch: SiteConfigPatch }
-  | { operation: 'updateSitePublicNetworkAccess'; siteId: string; value: 'Enabled' };
+  | { operation: 'updateSiteConfig'; siteId: string; patch: SiteConfigPatch };
 
 export type SkipReason = 'audit' | 'suspended' | 'dryRun' | 'blocked';
 

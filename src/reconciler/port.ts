@@ -16,6 +16,8 @@ export interface SiteConfigPatch {
   scmDefaultAction?: 'Allow' | 'Deny';
   scmUseMain?: boolean;
   vnetRouteAllEnabled?: boolean;
+  /** Site-wide switch; the 2025-05-01 site PATCH schema does not accept it, site config does. */
+  publicNetworkAccess?: 'Enabled' | 'Disabled';
 }
 
 export interface ActivityRecord {
@@ -38,7 +40,6 @@ export interface AzurePort {
   /** Regional (swift) VNet integration of a site into a subnet. */
   connectSiteToSubnet(siteId: string, subnetId: string, options?: PortCallOptions): Promise<void>;
   updateSiteConfig(siteId: string, patch: SiteConfigPatch, options?: PortCallOptions): Promise<void>;
-  updateSitePublicNetworkAccess(siteId: string, value: 'Enabled' | 'Disabled', options?: PortCallOptions): Promise<void>;
   /** Activity Log entries for one resource in a time window. */
   listActivity(resourceId: string, fromIso: string, toIso: string, options?: PortCallOptions): Promise<ActivityRecord[]>;
 }

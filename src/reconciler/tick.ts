@@ -33,6 +33,8 @@ export interface TickReport {
   tickId: string;
   startedAt: string;
   finishedAt: string;
+  /** When the observation finished: the state the plan was computed from (drift events use it). */
+  observedAt?: string;
   policies: LoadedPolicies;
   plan: Plan;
   apply?: ApplyReport;
@@ -88,5 +90,5 @@ export async function runTick(options: TickOptions): Promise<TickReport> {
       },
     });
   }
-  return { tickId, startedAt, finishedAt: now().toISOString(), policies: loaded, plan, apply: report };
+  return { tickId, startedAt, finishedAt: now().toISOString(), observedAt: planNow, policies: loaded, plan, apply: report };
 }

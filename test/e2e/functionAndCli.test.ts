@@ -43,11 +43,11 @@ describe('timer Function', () => {
     const summary = await reconcileTimer({ isPastDue: false, schedule: { adjustForDST: false }, scheduleStatus: { last: '', next: '', lastUpdated: '' } }, context);
     expect(summary).toMatchObject({ actions: 4, outcomes: { updated: 3, created: 1 }, pending: 0, invalidFiles: [] });
 
-    const entries = lines.map((line) => ({ level: line.level, ...JSON.parse(line.text) }));
+    const entries = lines.map((line) => ({ ...JSON.parse(line.text), hostLevel: line.level }));
     const tickIds = new Set(entries.filter((entry) => entry.event === 'lockdown.plan' || entry.event === 'lockdown.outcome').map((entry) => entry.tickId));
     expect(tickIds.size).toBe(1);
     expect(entries.filter((entry) => entry.event === 'lockdown.outcome')).toHaveLength(4);
-    expect(entries.find((entry) => entry.event === 'lockdown.plan')).toMatchObject({ level: 'information', invocationId: 'test-invocation' });
+    expect(entries.find((entry) => entry.event === 'lockdown.plan')).toMatchObject({ hostLevel: 'information', invocationId: 'test-invocation' });
     expect(lines.map((line) => line.text).join('\n')).not.toContain(OPERATOR_TOKEN);
   });
 

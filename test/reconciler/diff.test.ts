@@ -229,7 +229,7 @@ describe('diff', () => {
     const restrict = action(result, 'callee.restrictAccess')!;
     const enable = action(result, 'callee.enablePublicAccess')!;
     expect(enable.dependsOn).toContain(restrict.id);
-    expect(enable.write).toEqual({ operation: 'updateSitePublicNetworkAccess', siteId: PAYMENTS, value: 'Enabled' });
+    expect(enable.write).toEqual({ operation: 'updateSiteConfig', siteId: PAYMENTS, patch: { publicNetworkAccess: 'Enabled' } });
   });
 
   it('reports a missing callee and still repairs the caller', () => {

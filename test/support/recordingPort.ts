@@ -67,7 +67,4 @@ export class RecordingPort implements AzurePort {
   updateSiteConfig(siteId: string) {
     return this.#write('updateSiteConfig', siteId);
   }
-  updateSitePublicNetworkAccess(siteId: string) {
-    return this.#write('updateSitePublicNetworkAccess', siteId);
-  }
 }

@@ -203,14 +203,8 @@ export class ArmPort implements AzurePort {
       if (patch.scmDefaultAction) config.scmIpSecurityRestrictionsDefaultAction = patch.scmDefaultAction;
       if (patch.scmUseMain !== undefined) config.scmIpSecurityRestrictionsUseMain = patch.scmUseMain;
       if (patch.vnetRouteAllEnabled !== undefined) config.vnetRouteAllEnabled = patch.vnetRouteAllEnabled;
+      if (patch.publicNetworkAccess !== undefined) config.publicNetworkAccess = patch.publicNetworkAccess;
       await this.#webClient(subscriptionId).webApps.updateConfiguration(resourceGroup, name, config, { abortSignal: options.abortSignal });
-    });
-  }
-
-  updateSitePublicNetworkAccess(siteId: string, value: 'Enabled' | 'Disabled', options: PortCallOptions = {}): Promise<void> {
-    return guarded(siteId, async () => {
-      const { subscriptionId, resourceGroup, name } = siteParts(siteId);
-      await this.#webClient(subscriptionId).webApps.update(resourceGroup, name, { publicNetworkAccess: value }, { abortSignal: options.abortSignal });
     });
   }
 

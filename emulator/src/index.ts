@@ -1,0 +1,20 @@
+/** ARM emulator: a local HTTPS Azure Resource Manager for the real Azure SDK clients. */
+export { startEmulator } from './server';
+export type {
+  ActivityEvent,
+  EmulatorAdmin,
+  EmulatorOptions,
+  EmulatorStateSnapshot,
+  FaultKind,
+  FaultSpec,
+  Identity,
+  LocalizableString,
+  OutOfBandRequest,
+  RateLimit,
+  RecordedExchange,
+  RunningEmulator,
+  ThrottleOptions,
+} from './types';
+export type { Topology, TopologySiteConfig } from './topology';
+export { API_VERSIONS, SDK_API_VERSION } from './apiVersions';
+export { OPERATION_IDS } from './routes';

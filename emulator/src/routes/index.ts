@@ -1,0 +1,22 @@
+/** The route table of every ARM operation the emulator serves. */
+import type { Route } from '../router';
+import { activityLogRoutes } from './activityLog';
+import { operationRoutes } from './operations';
+import { serverFarmRoutes } from './serverFarms';
+import { siteConfigRoutes } from './siteConfig';
+import { siteRoutes } from './sites';
+import { swiftRoutes } from './swift';
+import { virtualNetworkRoutes } from './virtualNetworks';
+
+export const ROUTES: Route[] = [
+  ...siteRoutes,
+  ...siteConfigRoutes,
+  ...swiftRoutes,
+  ...serverFarmRoutes,
+  ...virtualNetworkRoutes,
+  ...operationRoutes,
+  ...activityLogRoutes,
+];
+
+/** spec operationIds served (for coverage reports) */
+export const OPERATION_IDS: string[] = ROUTES.map((r) => r.operationId).filter((x): x is string => !!x);

@@ -1,0 +1,158 @@
+/**
+ * In-memory resource store and history of states.
+ *
+ * Records are immutable once stored: a write stores a new object (see `update`), so a history entry
+ * is a cheap copy of the key -> record map that shares unchanged records with its neighbours.
+ */
+import { clone, key } from './ids';
+
+export interface Ref {
+  id: string;
+}
+
+export interface FarmRec {
+  type: 'farm';
+  id: string;
+  resourceGroup: string;
+  name: string;
+  location: string;
+  kind: string;
+  sku: { name: string; tier: string; size?: string; family?: string; capacity?: number };
+}
+
+export interface OutboundVnetRouting {
+  allTraffic: boolean;
+  applicationTraffic: boolean;
+  contentShareTraffic: boolean;
+  imagePullTraffic: boolean;
+  backupRestoreTraffic: boolean;
+}
+
+export interface SiteRec {
+  type: 'site';
+  id: string;
+  resourceGroup: string;
+  name: string;
+  location: string;
+  kind: string;
+  serverFarmId: string;
+  publicNetworkAccess?: string;
+  virtualNetworkSubnetId?: string;
+  outboundVnetRouting: OutboundVnetRouting;
+  httpsOnly: boolean;
+  enabled: boolean;
+  tags?: Record<string, string>;
+  /** SiteConfig properties as stored: no implicit rules, without the derived vnetRouteAllEnabled/publicNetworkAccess/vnetName */
+  config: Record<string, unknown>;
+  lastModifiedTimeUtc: string;
+  customDomainVerificationId: string;
+  outboundIpAddresses: string;
+}
+
+export interface VnetRec {
+  type: 'vnet';
+  id: string;
+  resourceGroup: string;
+  name: string;
+  location: string;
+  addressPrefixes: string[];
+  etag: string;
+  resourceGuid: string;
+  /** subnet names in creation order */
+  subnetNames: string[];
+  tags?: Record<string, string>;
+}
+
+export interface SubnetProps {
+  addressPrefix?: string;
+  addressPrefixes?: string[];
+  networkSecurityGroup?: Ref;
+  routeTable?: Ref;
+  natGateway?: Ref;
+  serviceEndpoints: { service: string; locations: string[] }[];
+  serviceEndpointPolicies?: Ref[];
+  delegations: { name: string; serviceName: string }[];
+  privateEndpointNetworkPolicies: string;
+  privateLinkServiceNetworkPolicies: string;
+  defaultOutboundAccess?: boolean;
+  sharingScope?: string;
+}
+
+export interface SubnetRec {
+  type: 'subnet';
+  id: string;
+  vnetId: string;
+  name: string;
+  props: SubnetProps;
+  etag: string;
+  provisioningState: 'Succeeded' | 'Updating' | 'Failed';
+}
+
+export type Rec = FarmRec | SiteRec | VnetRec | SubnetRec;
+
+export interface HistoryEntry {
+  seq: number;
+  time: string;
+  cause: string;
+  resources: ReadonlyMap<string, Rec>;
+}
+
+export class Store {
+  subscriptionId = '11111111-1111-1111-1111-111111111111';
+  /** lower-case resource group name -> name as seeded */
+  resourceGroups = new Map<string, string>();
+  private recs = new Map<string, Rec>();
+  private hist: HistoryEntry[] = [];
+  private seq = 0;
+
+  constructor(private historyLimit = 10000) {}
+
+  reset(subscriptionId: string, resourceGroups: string[], recs: Rec[]): void {
+    this.subscriptionId = subscriptionId;
+    this.resourceGroups = new Map(resourceGroups.map((rg) => [rg.toLowerCase(), rg]));
+    this.recs = new Map(recs.map((r) => [key(r.id), r]));
+    this.hist = [];
+    this.seq = 0;
+    this.snapshot('seed');
+  }
+
+  get<T extends Rec>(id: string, type: T['type']): T | undefined {
+    const r = this.recs.get(key(id));
+    return r && r.type === type ? (r as T) : undefined;
+  }
+
+  all<T extends Rec>(type: T['type'], from: ReadonlyMap<string, Rec> = this.recs): T[] {
+    return [...from.values()].filter((r): r is T => r.type === type);
+  }
+
+  /** store a new version of a record (never mutate a stored one) */
+  put(rec: Rec): void {
+    this.recs.set(key(rec.id), rec);
+  }
+
+  /** copy, change and store a record; returns the new version */
+  update<T extends Rec>(rec: T, change: (draft: T) => void): T {
+    const draft = clone(rec);
+    change(draft);
+    this.put(draft);
+    return draft;
+  }
+
+  current(): ReadonlyMap<string, Rec> {
+    return this.recs;
+  }
+
+  /** record the current state in the history */
+  snapshot(cause: string): void {
+    this.hist.push({ seq: this.seq++, time: new Date().toISOString(), cause, resources: new Map(this.recs) });
+    if (this.hist.length > this.historyLimit) this.hist.splice(0, this.hist.length - this.historyLimit);
+  }
+
+  history(): readonly HistoryEntry[] {
+    return this.hist;
+  }
+
+  latest(): HistoryEntry {
+    return this.hist[this.hist.length - 1];
+  }
+}

@@ -1,0 +1,161 @@
+/** Public types of the ARM emulator. */
+import type { Topology } from './topology';
+
+export type { Topology } from './topology';
+
+export interface RateLimit {
+  /** bucket size (requests allowed in a burst) */
+  burst: number;
+  /** refill rate, tokens per second (fractions allowed) */
+  perSecond: number;
+}
+
+export type ThrottleOptions = { reads?: RateLimit; writes?: RateLimit } | false;
+
+export interface Identity {
+  caller: string;
+  principalType?: 'User' | 'ServicePrincipal';
+}
+
+export interface EmulatorOptions {
+  /** TCP port, default 0 (a free port). */
+  port?: number;
+  /** Address to listen on, default 127.0.0.1. */
+  host?: string;
+  /** Seed; default: an empty subscription 11111111-1111-1111-1111-111111111111. */
+  topology?: Topology;
+  /** When set, only these ARM actions are allowed ('*' matches any characters); anything else gets 403. */
+  rbac?: { allowedActions: string[] };
+  /** Per-subscription token buckets; default reads 250/25 per s, writes 200/10 per s; false disables. */
+  throttle?: ThrottleOptions;
+  /** Retry-After sent on LRO 200/201 responses, LRO polls, 429s and 503s; default 1. Tests pass 0. */
+  retryAfterSeconds?: number;
+  /** bearer token -> who (Activity Log caller); unknown tokens are accepted as caller "unknown". */
+  identities?: Record<string, Identity>;
+  /** How many status polls of a long-running operation answer InProgress before it ends; default 1. */
+  lroInProgressPolls?: number;
+  /** A long-running operation nobody polls ends by itself this long after it started; default 10000. */
+  lroMaxDurationMs?: number;
+  /** Keep at most this many history snapshots (oldest dropped); default 10000. */
+  historyLimit?: number;
+}
+
+export interface RunningEmulator {
+  /** https://127.0.0.1:PORT (the ARM endpoint to give the SDK clients) */
+  url: string;
+  /** https://127.0.0.1:PORT/_admin */
+  adminUrl: string;
+  admin: EmulatorAdmin;
+  /** absolute path of the test CA certificate (what NODE_EXTRA_CA_CERTS must point at) */
+  caCertPath: string;
+  stop(): Promise<void>;
+}
+
+export interface OutOfBandRequest {
+  method: string;
+  /** ARM path, e.g. /subscriptions/.../sites/x/config/web; api-version is added when missing */
+  path: string;
+  body?: unknown;
+}
+
+export interface EmulatorAdmin {
+  /** Replaces all state (resources, in-flight operations, history restarts with the seed). */
+  seed(topology: Topology): void;
+  /** An ARM request made as a named actor (a "portal" edit): same validation, recorded in the request log and Activity Log. */
+  outOfBand(actor: string, request: OutOfBandRequest): Promise<{ status: number; body: unknown }>;
+  /** Deep copy of every resource in wire format (the body a GET returns). */
+  state(): EmulatorStateSnapshot;
+  /** A snapshot after the seed and after every successful write / long-running operation end, in order. */
+  history(): EmulatorStateSnapshot[];
+  requests(): RecordedExchange[];
+  clearRequests(): void;
+  addFault(fault: FaultSpec): void;
+  clearFaults(): void;
+  setRbac(allowedActions: string[] | null): void;
+  setThrottle(throttle: ThrottleOptions | undefined): void;
+  activityLog(): ActivityEvent[];
+}
+
+export interface EmulatorStateSnapshot {
+  /** 0 for the seed, then +1 per state change */
+  seq: number;
+  time: string;
+  /** what produced this state, e.g. "seed", "PUT /subscriptions/... by lockdown" or "LRO <id> Succeeded" */
+  cause: string;
+  subscriptionId: string;
+  /** every map is keyed by the resource id as stored (original casing); values are GET bodies */
+  serverFarms: Record<string, any>;
+  sites: Record<string, any>;
+  /** key: "<site id>/config/web" */
+  siteConfigs: Record<string, any>;
+  /** key: "<site id>/networkConfig/virtualNetwork"; only sites that are integrated */
+  swiftConnections: Record<string, any>;
+  virtualNetworks: Record<string, any>;
+  subnets: Record<string, any>;
+}
+
+export interface RecordedExchange {
+  time: string;
+  method: string;
+  /** path + query as received */
+  url: string;
+  /** lower-case names; the bearer token is redacted */
+  requestHeaders: Record<string, string>;
+  requestBody?: unknown;
+  /** 0 when the connection was reset by a fault */
+  status: number;
+  responseHeaders: Record<string, string>;
+  responseBody?: unknown;
+  caller: string;
+  /** spec operationId when known, e.g. "WebApps_GetConfiguration" */
+  operationId?: string;
+  /** true for admin outOfBand() requests */
+  outOfBand?: boolean;
+}
+
+export type FaultKind = 'latency' | 'status' | 'reset' | 'anotherOperationInProgress' | 'throttle' | 'lroFailed';
+
+export interface FaultSpec {
+  method?: string;
+  /** regex, case-insensitive, tested against the path (without query) */
+  pathPattern: string;
+  /** how many matching requests it applies to, default 1 */
+  times?: number;
+  kind: FaultKind;
+  latencyInMs?: number;
+  /** for 'status': 500 or 503 (default 500); for 'anotherOperationInProgress': 409 (default) or 429 */
+  status?: number;
+}
+
+export interface LocalizableString {
+  value: string;
+  localizedValue: string;
+}
+
+/** EventData of activityLogs_API.json (2015-04-01). */
+export interface ActivityEvent {
+  authorization: { action: string; scope: string };
+  caller: string;
+  claims: Record<string, string>;
+  correlationId: string;
+  description: string;
+  eventDataId: string;
+  eventName: LocalizableString;
+  category: LocalizableString;
+  httpRequest: { clientRequestId: string; clientIpAddress: string; method: string };
+  id: string;
+  level: 'Critical' | 'Error' | 'Warning' | 'Informational' | 'Verbose';
+  resourceGroupName: string;
+  resourceProviderName: LocalizableString;
+  resourceId: string;
+  resourceType: LocalizableString;
+  operationId: string;
+  operationName: LocalizableString;
+  properties: Record<string, string>;
+  status: LocalizableString;
+  subStatus: LocalizableString;
+  eventTimestamp: string;
+  submissionTimestamp: string;
+  subscriptionId: string;
+  tenantId: string;
+}

@@ -1,0 +1,90 @@
+/**
+ * What the timer runs after each tick: alerting, then pair status. Each step is guarded:
+ * a failure is logged and never fails the tick (the reconcile already happened).
+ */
+import type { Logger } from '../logger';
+import type { AzurePort } from '../port';
+import type { TickReport } from '../tick';
+import { runAlerting, type AlertingReport } from './alerting';
+import { driftEvents } from './driftEvents';
+import { readAlertSettings, sinksFromSettings, type AlertSettings } from './settings';
+import { updatePairStatus } from './status';
+import { TableAlertStore, type AlertStore } from './store';
+
+export interface AfterTickOptions {
+  port: Pick<AzurePort, 'listActivity'>;
+  logger: Logger;
+  settings?: AlertSettings;
+  /** Default: Table Storage from the settings. */
+  store?: AlertStore;
+  now?: () => Date;
+  abortSignal?: AbortSignal;
+}
+
+export interface AfterTickReport {
+  alerting?: Omit<AlertingReport, 'events'> & { events: number };
+  statusesWritten?: number;
+  /** Steps that failed (already logged). */
+  failed: ('settings' | 'alerting' | 'status')[];
+  disabled?: string;
+}
+
+/** Only what helps: SDK errors carry the request (and its signed headers), which must not be logged. */
+export function errorFields(error: unknown): { name: string; code?: string; statusCode?: number; message: string } {
+  const value = error as { name?: string; code?: string; statusCode?: number; message?: string };
+  return { name: value?.name ?? 'Error', code: value?.code, statusCode: value?.statusCode, message: String(value?.message ?? error) };
+}
+
+export function storeFromSettings(settings: AlertSettings): AlertStore | undefined {
+  return settings.state ? new TableAlertStore(settings.state, { tables: settings.tables }) : undefined;
+}
+
+export async function afterTick(report: TickReport, options: AfterTickOptions): Promise<AfterTickReport> {
+  const log = options.logger.child({ tickId: report.tickId });
+  const result: AfterTickReport = { failed: [] };
+  let settings: AlertSettings;
+  try {
+    settings = options.settings ?? readAlertSettings();
+  } catch (error) {
+    log.error({ event: 'lockdown.alertingFailed', step: 'settings', error: errorFields(error) }, `alerting settings are invalid: ${(error as Error).message}`);
+    return { failed: ['settings'] };
+  }
+  for (const warning of settings.warnings) log.warn({ event: 'lockdown.alertingSetting' }, warning);
+  const store = options.store ?? storeFromSettings(settings);
+  if (!store) {
+    result.disabled = 'no state storage: set AzureWebJobsStorage or LOCKDOWN_STATE_CONNECTION';
+    log.warn({ event: 'lockdown.alertingDisabled' }, `alerts and status are off: ${result.disabled}`);
+    return result;
+  }
+
+  try {
+    const alerting = await runAlerting(report, {
+      store,
+      port: options.port,
+      sinks: sinksFromSettings(settings, log),
+      logger: log,
+      renotifyAfterInMs: settings.renotifyAfterInMs,
+      actorWaitInMs: settings.actorWaitInMs,
+      ownCallers: settings.ownCallers,
+      delivery: settings.delivery,
+      now: options.now,
+      abortSignal: options.abortSignal,
+    });
+    result.alerting = { ...alerting, events: alerting.events.length };
+    log.info(
+      { event: 'lockdown.alerting', driftEvents: alerting.events.length, transitions: alerting.transitions, delivered: alerting.delivered.length, pending: alerting.pending, conflicts: alerting.conflicts },
+      `alerting: ${alerting.events.length} drift event(s), ${alerting.delivered.length} alert(s) delivered, ${alerting.pending} pending`,
+    );
+  } catch (error) {
+    result.failed.push('alerting');
+    log.error({ event: 'lockdown.alertingFailed', step: 'alerting', error: errorFields(error) }, `alerting failed (the tick itself succeeded; pending alerts are retried next tick): ${(error as Error).message}`);
+  }
+
+  try {
+    result.statusesWritten = (await updatePairStatus(store, report, driftEvents(report), log)).length;
+  } catch (error) {
+    result.failed.push('status');
+    log.error({ event: 'lockdown.alertingFailed', step: 'status', error: errorFields(error) }, `status update failed (the tick itself succeeded): ${(error as Error).message}`);
+  }
+  return result;
+}

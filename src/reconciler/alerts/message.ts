@@ -1,0 +1,54 @@
+/** From a drift record to the alert every sink renders, and the words people read. */
+import { formatValue } from '../render/values';
+import { shortName } from '../resourceId';
+import { pairName } from './pairs';
+import type { DriftRecord } from './store';
+import type { Actor, AlertKind, AlertMessage } from './types';
+
+export function describeActor(actor: Actor | undefined): string {
+  if (!actor) return 'actor not looked up';
+  if (actor.unknown) return `actor unknown (${actor.why}: ${actor.detail})`;
+  return `changed by ${actor.caller} at ${actor.time} (${actor.operation})`;
+}
+
+const DONE: Record<DriftRecord['action'], string> = {
+  repaired: 'repaired by Lockdown',
+  reportedOnly: 'reported only',
+  skipped: 'not repaired',
+  failed: 'repair FAILED',
+};
+
+export function alertSummary(record: DriftRecord, kind: AlertKind): string {
+  const where = `${shortName(record.resourceId)} ${record.field}`;
+  const pairs = record.pairs.length > 0 ? ` [${record.pairs.map(pairName).join(', ')}]` : '';
+  if (kind === 'resolved') {
+    const how = record.action === 'repaired' ? 'repaired by Lockdown' : 'no longer differs from the policy';
+    return `Resolved: ${record.policy}${pairs}: ${where} ${how}`;
+  }
+  const prefix = kind === 'reminder' ? 'Still drifted' : 'Drift';
+  const done = `${DONE[record.action]}${record.reason ? ` (${record.reason})` : ''}`;
+  return `${prefix}: ${record.policy}${pairs}: ${where} is ${formatValue(record.actual)}, policy wants ${formatValue(record.expected)}; ${done}; ${describeActor(record.actor)}`;
+}
+
+export function alertMessage(record: DriftRecord): AlertMessage {
+  const alert = record.alert!;
+  return {
+    alertId: alert.alertId,
+    kind: alert.kind,
+    key: record.key,
+    policy: record.policy,
+    pairs: record.pairs,
+    resourceId: record.resourceId,
+    aspect: record.aspect,
+    field: record.field,
+    expected: record.expected,
+    actual: record.actual,
+    action: record.action,
+    ...(record.reason ? { reason: record.reason } : {}),
+    ...(record.actor ? { actor: record.actor } : {}),
+    firstDetectedAt: record.firstDetectedAt,
+    lastDetectedAt: record.lastDetectedAt,
+    ...(record.resolvedAt ? { resolvedAt: record.resolvedAt } : {}),
+    summary: alertSummary(record, alert.kind),
+  };
+}

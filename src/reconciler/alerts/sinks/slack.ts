@@ -1,0 +1,43 @@
+/** Slack incoming webhook: `text` (the notification fallback) and Block Kit `blocks`. */
+import { formatValue } from '../../render/values';
+import { describeActor } from '../message';
+import { pairName } from '../pairs';
+import type { AlertMessage } from '../types';
+import { postJson, type AlertSink, type SendOptions } from './sink';
+
+/** Slack mrkdwn needs &, < and > escaped. */
+const escape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+export function slackPayload(message: AlertMessage): Record<string, unknown> {
+  const icon = message.kind === 'resolved' ? ':white_check_mark:' : ':rotating_light:';
+  const fields = [
+    `*Policy*\n${message.policy}`,
+    `*Pairs*\n${message.pairs.map(pairName).join(', ') || '(all)'}`,
+    `*What*\n${message.aspect}: \`${message.field}\``,
+    `*Done*\n${message.action}`,
+    `*Expected*\n${formatValue(message.expected)}`,
+    `*Actual*\n${formatValue(message.actual)}`,
+  ].map((text) => ({ type: 'mrkdwn', text: escape(text).slice(0, 1900) }));
+  return {
+    text: `${icon} ${escape(message.summary)}`,
+    blocks: [
+      { type: 'section', text: { type: 'mrkdwn', text: `${icon} *${escape(message.summary).slice(0, 2800)}*` } },
+      { type: 'section', fields },
+      { type: 'context', elements: [{ type: 'mrkdwn', text: escape(`${describeActor(message.actor)} · ${message.resourceId}`).slice(0, 2900) }] },
+    ],
+  };
+}
+
+export class SlackSink implements AlertSink {
+  readonly name = 'slack';
+  readonly #url: string;
+  constructor(url: string) {
+    this.#url = url;
+  }
+  send(message: AlertMessage, options?: SendOptions): Promise<void> {
+    return postJson(this.name, this.#url, JSON.stringify(slackPayload(message)), {}, options);
+  }
+  toJSON(): string {
+    return '[SlackSink]';
+  }
+}

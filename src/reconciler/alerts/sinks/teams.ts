@@ -1,0 +1,58 @@
+/**
+ * Microsoft Teams through a Workflows webhook ("Post to a channel when a webhook request is
+ * received"): an Adaptive Card in the `attachments` envelope the workflow expects.
+ */
+import { formatValue } from '../../render/values';
+import { describeActor } from '../message';
+import { pairName } from '../pairs';
+import type { AlertMessage } from '../types';
+import { postJson, type AlertSink, type SendOptions } from './sink';
+
+export function adaptiveCard(message: AlertMessage): Record<string, unknown> {
+  const color = message.kind === 'resolved' ? 'Good' : message.action === 'repaired' ? 'Warning' : 'Attention';
+  const title = message.kind === 'resolved' ? 'Lockdown: drift resolved' : message.kind === 'reminder' ? 'Lockdown: drift persists' : 'Lockdown: unauthorized change';
+  const facts = [
+    { title: 'Policy', value: message.policy },
+    ...(message.pairs.length > 0 ? [{ title: 'Pairs', value: message.pairs.map(pairName).join(', ') }] : []),
+    { title: 'Resource', value: message.resourceId },
+    { title: 'What', value: `${message.aspect}: ${message.field}` },
+    { title: 'Expected', value: formatValue(message.expected) },
+    { title: 'Actual', value: formatValue(message.actual) },
+    { title: 'Done', value: `${message.action}${message.reason ? ` (${message.reason})` : ''}` },
+    { title: 'Who', value: describeActor(message.actor) },
+    { title: 'First seen', value: message.firstDetectedAt },
+  ];
+  return {
+    type: 'message',
+    attachments: [
+      {
+        contentType: 'application/vnd.microsoft.card.adaptive',
+        contentUrl: null,
+        content: {
+          $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
+          type: 'AdaptiveCard',
+          version: '1.4',
+          body: [
+            { type: 'TextBlock', size: 'Medium', weight: 'Bolder', color, text: title, wrap: true },
+            { type: 'TextBlock', text: message.summary, wrap: true },
+            { type: 'FactSet', facts },
+          ],
+        },
+      },
+    ],
+  };
+}
+
+export class TeamsSink implements AlertSink {
+  readonly name = 'teams';
+  readonly #url: string;
+  constructor(url: string) {
+    this.#url = url;
+  }
+  send(message: AlertMessage, options?: SendOptions): Promise<void> {
+    return postJson(this.name, this.#url, JSON.stringify(adaptiveCard(message)), {}, options);
+  }
+  toJSON(): string {
+    return '[TeamsSink]';
+  }
+}

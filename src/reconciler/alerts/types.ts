@@ -1,0 +1,120 @@
+/**
+ * The vocabulary of alerting: drift events (what the tick saw), actors (who changed it),
+ * alerts (what owners are told) and pair status (Kubernetes-style conditions).
+ */
+import type { DriftAspect } from '../plan';
+
+export interface PairRef {
+  policy: string;
+  /** Caller and callee as the policy wrote them (display ids). */
+  caller: string;
+  callee: string;
+}
+
+/** What Lockdown did about a difference. */
+export type DriftAction = 'repaired' | 'reportedOnly' | 'skipped' | 'failed';
+
+/** One detected difference between a policy and a resource. */
+export interface DriftEvent {
+  /** Stable across ticks: policy|pair|resource|aspect|field (ids lower-cased; pair "*" when the resource serves every pair). */
+  key: string;
+  policy: string;
+  /** The pair, when the resource belongs to exactly one pair of the policy. */
+  pair?: PairRef;
+  /** Every pair of the policy this difference touches. */
+  pairs: PairRef[];
+  resourceId: string;
+  aspect: DriftAspect;
+  field: string;
+  symbol: '+' | '~' | '-';
+  /** What the policy wants (null: absent). */
+  expected: unknown;
+  /** What Azure had (null: absent). */
+  actual: unknown;
+  action: DriftAction;
+  reason?: string;
+  /** When the difference was observed (ISO). */
+  detectedAt: string;
+  tickId: string;
+}
+
+export interface ActorFound {
+  unknown?: false;
+  caller: string;
+  time: string;
+  operation: string;
+  correlationId?: string;
+}
+
+export type ActorUnknownWhy = 'outsideLogWindow' | 'notYetIngested' | 'lookupFailed';
+
+export interface ActorUnknown {
+  unknown: true;
+  why: ActorUnknownWhy;
+  detail: string;
+}
+
+export type Actor = ActorFound | ActorUnknown;
+
+export type AlertKind = 'opened' | 'reminder' | 'resolved';
+
+/** What every sink renders: one alert about one drift record. */
+export interface AlertMessage {
+  /** Unique per notification: the idempotency key receivers may dedupe on. */
+  alertId: string;
+  kind: AlertKind;
+  key: string;
+  policy: string;
+  pairs: PairRef[];
+  resourceId: string;
+  aspect: DriftAspect;
+  field: string;
+  expected: unknown;
+  actual: unknown;
+  action: DriftAction;
+  reason?: string;
+  actor?: Actor;
+  firstDetectedAt: string;
+  lastDetectedAt: string;
+  resolvedAt?: string;
+  /** One line for people. */
+  summary: string;
+}
+
+export type ConditionType = 'Ready' | 'Drifted' | 'Degraded';
+
+export interface Condition {
+  type: ConditionType;
+  status: 'True' | 'False';
+  reason: string;
+  message: string;
+  lastTransitionTime: string;
+}
+
+export interface PairStatus {
+  policy: string;
+  caller: string;
+  callee: string;
+  conditions: Condition[];
+  lastReconcileTime: string;
+  observedGeneration: string;
+  tickId: string;
+}
+
+/** A drift event as the history keeps it: with its actor, once known. */
+export interface HistoryEntry {
+  at: string;
+  /** detected: a new difference; resolved: it is gone (repaired, or fixed by hand). */
+  kind: 'detected' | 'resolved';
+  key: string;
+  policy: string;
+  pairs: PairRef[];
+  resourceId: string;
+  aspect: DriftAspect;
+  field: string;
+  expected: unknown;
+  actual: unknown;
+  action: DriftAction;
+  reason?: string;
+  actor?: Actor;
+}

@@ -1,0 +1,104 @@
+/**
+ * The Table Storage store on Azurite: conditional writes are what keep two overlapping runs
+ * from double-alerting or overwriting each other.
+ */
+import { TableAlertStore, type DriftRecord } from '../../src/reconciler/alerts/store';
+import type { HistoryEntry, PairStatus } from '../../src/reconciler/alerts/types';
+import { testStateConnection, testTables } from '../support/azurite';
+
+const PAYMENTS = '/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/fn/providers/Microsoft.Web/sites/payments-func';
+const pair = { policy: 'orders-to-payments', caller: PAYMENTS.replace('fn/providers/Microsoft.Web/sites/payments-func', 'web/providers/Microsoft.Web/sites/orders-web'), callee: PAYMENTS };
+
+const record = (overrides: Partial<DriftRecord> = {}): DriftRecord => ({
+  key: 'orders-to-payments|*|payments|defaultAction|ipSecurityRestrictionsDefaultAction',
+  policy: 'orders-to-payments',
+  pairs: [pair],
+  resourceId: PAYMENTS,
+  aspect: 'defaultAction',
+  field: 'ipSecurityRestrictionsDefaultAction',
+  symbol: '~',
+  expected: 'Deny',
+  actual: 'Allow',
+  action: 'reportedOnly',
+  firstDetectedAt: '2026-11-28T12:00:00.000Z',
+  lastDetectedAt: '2026-11-28T12:00:00.000Z',
+  lastTickId: 'tick-1',
+  ...overrides,
+});
+
+const history = (at: string, overrides: Partial<HistoryEntry> = {}): HistoryEntry => ({
+  at,
+  kind: 'detected',
+  key: 'k',
+  policy: 'orders-to-payments',
+  pairs: [pair],
+  resourceId: PAYMENTS,
+  aspect: 'defaultAction',
+  field: 'ipSecurityRestrictionsDefaultAction',
+  expected: 'Deny',
+  actual: 'Allow',
+  action: 'reportedOnly',
+  ...overrides,
+});
+
+let store: TableAlertStore;
+beforeEach(() => {
+  store = new TableAlertStore({ connectionString: testStateConnection() }, { tables: testTables('store') });
+});
+
+describe('Table Storage store (Azurite)', () => {
+  it('creates a drift record once: the second create is a conflict', async () => {
+    expect((await store.createDrift(record())).ok).toBe(true);
+    expect(await store.createDrift(record({ lastTickId: 'other-run' }))).toEqual({ ok: false, conflict: true });
+    const rows = await store.listDrift();
+    expect(rows.map((row) => row.value.lastTickId)).toEqual(['tick-1']);
+  });
+
+  it('replaces only with the current ETag', async () => {
+    const created = await store.createDrift(record());
+    if (!created.ok) throw new Error('create failed');
+    const first = await store.replaceDrift(record({ lastTickId: 'run-a' }), created.etag);
+    const second = await store.replaceDrift(record({ lastTickId: 'run-b' }), created.etag);
+    expect(first.ok).toBe(true);
+    expect(second).toEqual({ ok: false, conflict: true });
+    expect((await store.listDrift())[0].value.lastTickId).toBe('run-a');
+  });
+
+  it('deletes only with the current ETag', async () => {
+    const created = await store.createDrift(record());
+    if (!created.ok) throw new Error('create failed');
+    await store.replaceDrift(record({ lastTickId: 'newer' }), created.etag);
+    expect(await store.deleteDrift(record().key, created.etag)).toBe(false);
+    const [row] = await store.listDrift();
+    expect(await store.deleteDrift(record().key, row.etag)).toBe(true);
+    expect(await store.listDrift()).toEqual([]);
+  });
+
+  it('moves lastInSyncAt forward only', async () => {
+    await store.markInSync('/subscriptions/x/resourcegroups/fn/providers/microsoft.web/sites/a', '2026-11-28T12:05:00.000Z');
+    await store.markInSync('/subscriptions/x/resourcegroups/fn/providers/microsoft.web/sites/a', '2026-11-28T12:00:00.000Z');
+    expect((await store.listInSync()).get('/subscriptions/x/resourcegroups/fn/providers/microsoft.web/sites/a')).toBe('2026-11-28T12:05:00.000Z');
+    await Promise.all([store.markInSync('r', '2026-11-28T12:10:00.000Z'), store.markInSync('r', '2026-11-28T12:20:00.000Z'), store.markInSync('r', '2026-11-28T12:15:00.000Z')]);
+    expect((await store.listInSync()).get('r')).toBe('2026-11-28T12:20:00.000Z');
+  });
+
+  it('keeps history newest first, by policy, and writes an id once', async () => {
+    await store.putHistory('a', history('2026-11-28T12:00:00.000Z'));
+    await store.putHistory('b', history('2026-11-28T13:00:00.000Z', { kind: 'resolved' }));
+    await store.putHistory('b', history('2026-11-28T13:00:00.000Z', { kind: 'resolved' }));
+    await store.putHistory('c', history('2026-11-28T12:30:00.000Z', { policy: 'other' }));
+    expect((await store.listHistory({ policy: 'orders-to-payments' })).map((entry) => entry.at)).toEqual(['2026-11-28T13:00:00.000Z', '2026-11-28T12:00:00.000Z']);
+    expect((await store.listHistory({ limit: 2 })).map((entry) => entry.policy)).toEqual(['orders-to-payments', 'other']);
+  });
+
+  it('writes pair status create-if-absent, then If-Match', async () => {
+    const status: PairStatus = { ...pair, conditions: [], lastReconcileTime: '2026-11-28T12:00:00.000Z', observedGeneration: 'g1', tickId: 't1' };
+    const created = await store.writeStatus(status, undefined);
+    expect(created.ok).toBe(true);
+    expect((await store.writeStatus(status, undefined)).ok).toBe(false);
+    if (!created.ok) return;
+    expect((await store.writeStatus({ ...status, tickId: 't2' }, created.etag)).ok).toBe(true);
+    expect((await store.writeStatus({ ...status, tickId: 't3' }, created.etag)).ok).toBe(false);
+    expect((await store.listStatus()).map((row) => row.value.tickId)).toEqual(['t2']);
+  });
+});
