@@ -68,7 +68,7 @@ export async function startEmulatorWorld(options: EmulatorOptions = {}): Promise
     identities: { [OPERATOR_TOKEN]: { caller: OPERATOR, principalType: 'ServicePrincipal' } },
     ...options,
   });
-  const port = new ArmPort(connectionFromSettings({ LOCKDOWN_ARM_ENDPOINT: emulator.url, LOCKDOWN_ARM_TOKEN: OPERATOR_TOKEN }), { pollIntervalInMs: 0 });
+  const port = new ArmPort(connectionFromSettings({ LOCKDOWN_ARM_ENDPOINT: emulator.url, LOCKDOWN_ARM_TOKEN: OPERATOR_TOKEN }), { pollIntervalInMs: 0, retryOptions: { retryDelayInMs: 5, maxRetryDelayInMs: 20 } });
   const policyDir = mkdtempSync(path.join(tmpdir(), 'lockdown-policies-'));
   const logger = createLogger({ level: 'silent' });
   return {

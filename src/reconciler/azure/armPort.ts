@@ -15,6 +15,11 @@ import type { ArmConnection } from './connection';
 export interface ArmPortOptions {
   /** Long-running operation polling interval; ARM's Retry-After wins when larger. */
   pollIntervalInMs?: number;
+  /**
+   * The SDK pipeline's own retries of transient HTTP failures (5xx, resets, 429 with
+   * Retry-After); apply retries ARM-level conflicts such as AnotherOperationInProgress on top.
+   */
+  retryOptions?: { maxRetries?: number; retryDelayInMs?: number; maxRetryDelayInMs?: number };
 }
 
 export function toArmError(error: unknown, resourceId?: string): ArmError {
@@ -80,6 +85,7 @@ function toObservedSubnet(subnet: Subnet): ObservedSubnet {
 export class ArmPort implements AzurePort {
   readonly #connection: ArmConnection;
   readonly #pollIntervalInMs: number;
+  readonly #retryOptions: ArmPortOptions['retryOptions'];
   readonly #web = new Map<string, WebSiteManagementClient>();
   readonly #network = new Map<string, NetworkManagementClient>();
   readonly #monitor = new Map<string, MonitorClient>();
@@ -87,6 +93,7 @@ export class ArmPort implements AzurePort {
   constructor(connection: ArmConnection, options: ArmPortOptions = {}) {
     this.#connection = connection;
     this.#pollIntervalInMs = options.pollIntervalInMs ?? 2000;
+    this.#retryOptions = options.retryOptions;
   }
 
   #webClient(subscriptionId: string): WebSiteManagementClient {
@@ -95,6 +102,7 @@ export class ArmPort implements AzurePort {
       client = new WebSiteManagementClient(this.#connection.credential, subscriptionId, {
         endpoint: this.#connection.endpoint,
         credentials: { scopes: this.#connection.scopes },
+        retryOptions: this.#retryOptions,
       });
       this.#web.set(subscriptionId, client);
     }
@@ -107,6 +115,7 @@ export class ArmPort implements AzurePort {
       client = new NetworkManagementClient(this.#connection.credential, subscriptionId, {
         endpoint: this.#connection.endpoint,
         credentialScopes: this.#connection.scopes,
+        retryOptions: this.#retryOptions,
       });
       this.#network.set(subscriptionId, client);
     }
@@ -119,6 +128,7 @@ export class ArmPort implements AzurePort {
       client = new MonitorClient(this.#connection.credential, subscriptionId, {
         endpoint: this.#connection.endpoint,
         credentialScopes: this.#connection.scopes,
+        retryOptions: this.#retryOptions,
       });
       this.#monitor.set(subscriptionId, client);
     }
