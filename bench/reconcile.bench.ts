@@ -19,6 +19,7 @@ const SUB = '11111111-1111-1111-1111-111111111111';
 const TOKEN = 'bench-token';
 
 function topologyFor(pairs: number): Topology {
+  // ARM allows one App Service plan per integration subnet: 10 callers share a plan and a subnet.
   const plans = Math.ceil(pairs / 10);
   return {
     subscriptionId: SUB,
@@ -33,7 +34,7 @@ function topologyFor(pairs: number): Topology {
         name: 'hub',
         location: 'westeurope',
         addressPrefixes: ['10.0.0.0/8'],
-        subnets: Array.from({ length: Math.ceil(pairs / 20) }, (_, index) => ({ name: `apps-${index}`, addressPrefix: `10.${index}.0.0/16` })),
+        subnets: Array.from({ length: Math.ceil(pairs / 10) }, (_, index) => ({ name: `apps-${index}`, addressPrefix: `10.${index}.0.0/16` })),
       },
     ],
   };
@@ -47,7 +48,7 @@ function policiesFor(pairs: number): string {
       'metadata:',
       `  name: pair-${index}`,
       'spec:',
-      `  subnet: /subscriptions/${SUB}/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/hub/subnets/apps-${Math.floor(index / 20)}`,
+      `  subnet: /subscriptions/${SUB}/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/hub/subnets/apps-${Math.floor(index / 10)}`,
       '  callers:',
       `    - /subscriptions/${SUB}/resourceGroups/web/providers/Microsoft.Web/sites/caller-${index}`,
       '  callees:',

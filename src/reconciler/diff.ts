@@ -75,10 +75,11 @@ export function diff(input: DiffInput): Plan {
     if (result.actionId) subnetActions.set(subnetId, result.actionId);
   }
 
+  const subnetPlans = claimSubnetPlans(policiesByCaller, observed);
   const callerBlockers = new Map<string, Blocker>();
   const callerActions = new Map<string, string[]>();
   for (const [callerId, callerPolicies] of policiesByCaller) {
-    const result = diffCaller(builder, callerId, callerPolicies, observed, subnetBlockers, subnetActions, policiesBySubnet);
+    const result = diffCaller(builder, callerId, callerPolicies, observed, subnetBlockers, subnetActions, policiesBySubnet, subnetPlans);
     if (result.blocker) callerBlockers.set(callerId, result.blocker);
     callerActions.set(callerId, result.actionIds);
   }
@@ -180,6 +181,24 @@ function diffSubnet(
   return { actionId: action.id };
 }
 
+/**
+ * ARM lets one App Service plan use a subnet for VNet integration. The plan already linked to
+ * the subnet keeps it; otherwise the plan of the first caller (by id) claims it.
+ */
+function claimSubnetPlans(policiesByCaller: Map<string, LockdownPolicy[]>, observed: ObservedState): Map<string, string> {
+  const claims = new Map<string, string>();
+  for (const [subnetId, observation] of observed.subnets) {
+    const linked = observation.status === 'found' ? observation.value.appServicePlans?.[0] : undefined;
+    if (linked) claims.set(subnetId, linked);
+  }
+  for (const callerId of [...policiesByCaller.keys()].sort()) {
+    const subnetId = policiesByCaller.get(callerId)![0].subnetId;
+    const site = observed.sites.get(callerId);
+    if (!claims.has(subnetId) && site?.status === 'found' && site.value.serverFarmId) claims.set(subnetId, canonicalId(site.value.serverFarmId));
+  }
+  return claims;
+}
+
 function diffCaller(
   builder: PlanBuilder,
   callerId: string,
@@ -188,6 +207,7 @@ function diffCaller(
   subnetBlockers: Map<string, Blocker>,
   subnetActions: Map<string, string>,
   policiesBySubnet: Map<string, LockdownPolicy[]>,
+  subnetPlans: Map<string, string>,
 ): { blocker?: Blocker; actionIds: string[] } {
   const displayId = policies[0].callers.find((caller) => caller.id === callerId)?.displayId ?? callerId;
   const subnetId = policies[0].subnetId;
@@ -215,6 +235,13 @@ function diffCaller(
 
   const subnetBlocker = subnetBlockers.get(subnetId);
   if (subnetBlocker) return { blocker: subnetBlocker, actionIds: [] };
+  const subnetPlan = subnetPlans.get(subnetId);
+  if (subnetPlan && subnetPlan !== canonicalId(planObservation.value.id)) {
+    return block({
+      reason: 'SubnetUsedByAnotherPlan',
+      message: `subnet ${shortName(subnetDisplayId)} is used for VNet integration by plan ${shortName(subnetPlan)}, but caller ${shortName(displayId)} runs on plan ${shortName(planObservation.value.id)}; ARM allows one plan per subnet: give this caller's plan its own subnet (and policy)`,
+    });
+  }
   const subnetObservation = observed.subnets.get(subnetId);
   const subnetLocation = subnetObservation?.status === 'found' ? subnetObservation.value.location : undefined;
   if (subnetLocation && normalizeLocation(subnetLocation) !== normalizeLocation(site.location)) {

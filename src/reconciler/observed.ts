@@ -35,6 +35,8 @@ export interface ObservedSubnet {
   location?: string;
   serviceEndpoints: ServiceEndpoint[];
   delegations: SubnetDelegation[];
+  /** Canonical ids of the App Service plans integrated with this subnet (ARM allows one). */
+  appServicePlans?: string[];
   provisioningState?: string;
   /**
    * The subnet exactly as ARM returned it (SDK model, plain data). Subnet PUT replaces the

@@ -260,3 +260,30 @@ describe('diff', () => {
     ]);
   });
 });
+
+describe('diff: one App Service plan per subnet', () => {
+  const other = siteId('web', 'reports-web');
+  const otherPlan = '/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/web/providers/Microsoft.Web/serverfarms/reports-plan';
+
+  it('blocks a caller on a second plan and lets the first plan keep the subnet', () => {
+    const world = World.open().withPlan(otherPlan, 'PremiumV3').withSite(other, { serverFarmId: otherPlan }, {});
+    const result = plan(world, [policy({ callers: [ORDERS, other] })]);
+    expect(result.conditions).toEqual([expect.objectContaining({ reason: 'SubnetUsedByAnotherPlan', resourceId: other })]);
+    expect(action(result, 'caller.connectToSubnet', ORDERS)).toBeDefined();
+    expect(action(result, 'callee.restrictAccess')!.enforcement.apply).toBe(false);
+  });
+
+  it('keeps the subnet for the plan already linked to it', () => {
+    const world = World.open()
+      .withSubnet(APPS, { appServicePlans: [canonicalId(otherPlan)] })
+      .withPlan(otherPlan, 'PremiumV3');
+    const result = plan(world);
+    expect(result.conditions.map((condition) => condition.reason)).toEqual(['SubnetUsedByAnotherPlan']);
+    expect(action(result, 'caller.connectToSubnet')).toBeUndefined();
+  });
+
+  it('lets callers sharing a plan share the subnet', () => {
+    const world = World.open().withSite(other, {}, {});
+    expect(plan(world, [policy({ callers: [ORDERS, other] })]).conditions).toEqual([]);
+  });
+});

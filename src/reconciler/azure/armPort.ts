@@ -77,6 +77,9 @@ function toObservedSubnet(subnet: Subnet): ObservedSubnet {
     id: subnet.id ?? '',
     serviceEndpoints: (subnet.serviceEndpoints ?? []).map((endpoint) => ({ service: endpoint.service ?? '', locations: endpoint.locations })),
     delegations: (subnet.delegations ?? []).map((delegation) => ({ name: delegation.name ?? '', serviceName: delegation.serviceName ?? '' })),
+    appServicePlans: (subnet.serviceAssociationLinks ?? [])
+      .filter((link) => (link.linkedResourceType ?? '').toLowerCase() === 'microsoft.web/serverfarms' && link.link)
+      .map((link) => canonicalId(link.link!)),
     provisioningState: subnet.provisioningState,
     body: JSON.parse(JSON.stringify(subnet)) as Record<string, unknown>,
   };
