@@ -359,12 +359,13 @@ function diffCallee(
     subnetDisplayId: group[0].subnetDisplayId,
     policies: names(group),
   }));
+  // The same extra allow in several policies is one rule naming all of them.
   const extraGrants = new Map<string, ExtraGrant>();
   for (const policy of policies) {
     for (const allow of policy.alsoAllow) {
       const key = JSON.stringify([allow.name, allow.ipAddress, allow.serviceTag]);
-      const grant = extraGrants.get(key);
-      extraGrants.set(key, { allow, policies: names([...policies.filter((p) => grant?.policies.includes(p.name)), policy]) });
+      const grant = extraGrants.get(key) ?? { allow, policies: [] };
+      extraGrants.set(key, { allow, policies: [...grant.policies, policy.name].sort() });
     }
   }
 

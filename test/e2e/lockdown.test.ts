@@ -178,6 +178,16 @@ describe('Lockdown on the emulator', () => {
     expect(report.plan.actions.filter((action) => action.kind === 'subnet.enableAppServiceAccess')).toHaveLength(1);
   });
 
+  it('reads each resource once per tick however many pairs mention it', async () => {
+    world.writePolicies({ 'orders-legacy.yaml': pairPolicy({ name: 'orders-to-legacy', callees: [ids.payments, ids.legacy] }) });
+    await world.tick({ apply: false });
+    const reads = world.emulator.admin.requests().filter((exchange) => exchange.method === 'GET').map((exchange) => exchange.url.split('?')[0].toLowerCase());
+    expect(reads.length).toBeGreaterThan(0);
+    expect(reads.length).toBe(new Set(reads).size);
+    // 1 VNet + 3 sites × (site + config) + 1 plan
+    expect(reads).toHaveLength(8);
+  });
+
   it('does not let a failing pair stop the others', async () => {
     world.writePolicies({ 'orders.yaml': pairPolicy({ callees: [ids.payments, ids.legacy] }) });
     world.emulator.admin.addFault({ method: 'PATCH', pathPattern: 'sites/legacy-func/config/web', kind: 'status', status: 500, times: 100 });

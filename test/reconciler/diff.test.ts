@@ -287,3 +287,14 @@ describe('diff: one App Service plan per subnet', () => {
     expect(plan(world, [policy({ callers: [ORDERS, other] })]).conditions).toEqual([]);
   });
 });
+
+describe('diff: extra allows shared by policies', () => {
+  it('writes one rule naming every policy that lists the same extra allow', () => {
+    const agents = { name: 'build-agents', ipAddress: '203.0.113.0/24' };
+    const inventory = siteId('web', 'inventory-web');
+    const world = World.lockedDown().withSite(inventory, { integrationSubnetId: canonicalId(APPS) }, { vnetRouteAllEnabled: true });
+    const result = plan(world, [policy({ alsoAllow: [agents] }), policy({ name: 'inventory', callers: [inventory], alsoAllow: [agents] })]);
+    const rules = (action(result, 'callee.restrictAccess')!.write as { patch: { accessRules: { name: string; description: string }[] } }).patch.accessRules;
+    expect(rules.filter((rule) => rule.name === 'ld-build-agents')).toEqual([expect.objectContaining({ description: 'lockdown:inventory,orders-to-payments' })]);
+  });
+});
