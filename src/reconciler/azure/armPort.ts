@@ -99,43 +99,29 @@ export class ArmPort implements AzurePort {
     this.#retryOptions = options.retryOptions;
   }
 
-  #webClient(subscriptionId: string): WebSiteManagementClient {
-    let client = this.#web.get(subscriptionId);
+  /** One client per subscription and SDK, made on first use. */
+  #client<T>(cache: Map<string, T>, subscriptionId: string, create: () => T): T {
+    let client = cache.get(subscriptionId);
     if (!client) {
-      client = new WebSiteManagementClient(this.#connection.credential, subscriptionId, {
-        endpoint: this.#connection.endpoint,
-        credentials: { scopes: this.#connection.scopes },
-        retryOptions: this.#retryOptions,
-      });
-      this.#web.set(subscriptionId, client);
+      client = create();
+      cache.set(subscriptionId, client);
     }
     return client;
+  }
+
+  #webClient(subscriptionId: string): WebSiteManagementClient {
+    const { credential, endpoint, scopes } = this.#connection;
+    return this.#client(this.#web, subscriptionId, () => new WebSiteManagementClient(credential, subscriptionId, { endpoint, credentials: { scopes }, retryOptions: this.#retryOptions }));
   }
 
   #networkClient(subscriptionId: string): NetworkManagementClient {
-    let client = this.#network.get(subscriptionId);
-    if (!client) {
-      client = new NetworkManagementClient(this.#connection.credential, subscriptionId, {
-        endpoint: this.#connection.endpoint,
-        credentialScopes: this.#connection.scopes,
-        retryOptions: this.#retryOptions,
-      });
-      this.#network.set(subscriptionId, client);
-    }
-    return client;
+    const { credential, endpoint, scopes } = this.#connection;
+    return this.#client(this.#network, subscriptionId, () => new NetworkManagementClient(credential, subscriptionId, { endpoint, credentialScopes: scopes, retryOptions: this.#retryOptions }));
   }
 
   #monitorClient(subscriptionId: string): MonitorClient {
-    let client = this.#monitor.get(subscriptionId);
-    if (!client) {
-      client = new MonitorClient(this.#connection.credential, subscriptionId, {
-        endpoint: this.#connection.endpoint,
-        credentialScopes: this.#connection.scopes,
-        retryOptions: this.#retryOptions,
-      });
-      this.#monitor.set(subscriptionId, client);
-    }
-    return client;
+    const { credential, endpoint, scopes } = this.#connection;
+    return this.#client(this.#monitor, subscriptionId, () => new MonitorClient(credential, subscriptionId, { endpoint, credentialScopes: scopes, retryOptions: this.#retryOptions }));
   }
 
   getVirtualNetwork(virtualNetworkId: string, options: PortCallOptions = {}): Promise<ObservedVirtualNetwork> {
