@@ -1,10 +1,14 @@
 /**
  * The least-privilege role (deploy/lockdown-operator-role.json) is sufficient and minimal:
  * a fresh lockdown succeeds with exactly its actions, and fails without any one of them.
+ * "Succeeds" includes what the timer does after the tick: looking up in the Activity Log who
+ * made each change (alerts), which needs Microsoft.Insights/eventtypes/values/read.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { demoTopology, pairPolicy, ROOT, startEmulatorWorld } from '../support/emulatorWorld';
+import { ActorLookup } from '../../src/reconciler/alerts/actor';
+import { driftEvents } from '../../src/reconciler/alerts/driftEvents';
+import { demoTopology, OPERATOR, pairPolicy, ROOT, startEmulatorWorld } from '../support/emulatorWorld';
 
 const role = JSON.parse(readFileSync(path.join(ROOT, 'deploy/lockdown-operator-role.json'), 'utf8')) as { Actions: string[] };
 
@@ -16,8 +20,12 @@ async function lockdownWith(allowedActions: string[]) {
   try {
     world.writePolicies({ 'orders.yaml': pairPolicy() });
     const report = await world.tick();
+    const lookup = new ActorLookup(world.port, { now: new Date().toISOString(), ownCallers: [OPERATOR] });
+    const actors = await Promise.all(driftEvents(report).map((event) => lookup.lookup({ resourceId: event.resourceId, aspect: event.aspect, detectedAt: event.detectedAt })));
+    const actorsLookedUp = actors.length > 0 && actors.every((actor) => !(actor.unknown && actor.why === 'lookupFailed'));
     const denied = world.emulator.admin.requests().filter((exchange) => exchange.status === 403).length;
-    const complete = report.plan.conditions.length === 0 && report.apply!.outcomes.every((outcome) => outcome.outcome !== 'failed' && outcome.outcome !== 'skipped');
+    const complete =
+      actorsLookedUp && report.plan.conditions.length === 0 && report.apply!.outcomes.every((outcome) => outcome.outcome !== 'failed' && outcome.outcome !== 'skipped');
     return { complete, denied, outcomes: report.apply!.outcomes.map((outcome) => `${outcome.kind} ${outcome.outcome}`) };
   } finally {
     await world.stop();

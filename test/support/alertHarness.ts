@@ -57,7 +57,13 @@ export class WebhookReceiver {
   }
 
   stop(): Promise<void> {
-    return new Promise((resolve) => (this.#server ? this.#server.close(() => resolve()) : resolve()));
+    const server = this.#server;
+    this.#server = undefined;
+    if (!server) return Promise.resolve();
+    return new Promise((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections(); // keep-alive sockets from fetch would hold the process open
+    });
   }
 }
 

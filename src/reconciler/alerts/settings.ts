@@ -58,7 +58,10 @@ export function readAlertSettings(env: Env = process.env): AlertSettings {
   return {
     renotifyAfterInMs: minutes(env, 'LOCKDOWN_RENOTIFY_MINUTES', DEFAULT_RENOTIFY_MINUTES),
     actorWaitInMs: minutes(env, 'LOCKDOWN_ACTOR_WAIT_MINUTES', 10),
-    ownCallers: (env.LOCKDOWN_OWN_CALLERS ?? '').split(',').map((caller) => caller.trim()).filter(Boolean),
+    // A user-assigned identity's client id is known already; the Activity Log may show it or the object id.
+    ownCallers: [...(env.LOCKDOWN_OWN_CALLERS ?? '').split(','), env.LOCKDOWN_MANAGED_IDENTITY_CLIENT_ID ?? '', env.AZURE_CLIENT_ID ?? '']
+      .map((caller) => caller.trim())
+      .filter(Boolean),
     delivery: {
       maxAttempts: Number(env.LOCKDOWN_SINK_ATTEMPTS || 3),
       backoffInMs: Number(env.LOCKDOWN_SINK_BACKOFF_MS || 1000),

@@ -159,9 +159,15 @@ export class TableAlertStore implements AlertStore {
     this.#history = client(tables.history);
   }
 
-  /** Creates the tables once (idempotent). */
+  /** Creates the tables once (idempotent); a failure is not cached, so the next call tries again. */
   ready(): Promise<void> {
-    this.#ready ??= Promise.all([this.#drift, this.#status, this.#history].map((table) => table.createTable())).then(() => undefined);
+    this.#ready ??= Promise.allSettled([this.#drift, this.#status, this.#history].map((table) => table.createTable())).then((results) => {
+      const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+      if (failure) {
+        this.#ready = undefined;
+        throw failure.reason;
+      }
+    });
     return this.#ready;
   }
 

@@ -1,0 +1,263 @@
+/**
+ * Alerts end to end: the ARM emulator (portal changes by named actors, recorded in its
+ * Activity Log), Table Storage on Azurite, and a local webhook receiver.
+ */
+import { createHmac } from 'node:crypto';
+import { runAlerting } from '../../src/reconciler/alerts/alerting';
+import { LogSink } from '../../src/reconciler/alerts/sinks/log';
+import { WebhookSink } from '../../src/reconciler/alerts/sinks/webhook';
+import { HOOK_PATHS, startAlertWorld, WEBHOOK_SECRET, type AlertWorld } from '../support/alertHarness';
+import { ids, OPERATOR, pairPolicy } from '../support/emulatorWorld';
+
+const find = (map: Record<string, any>, id: string) => Object.entries(map).find(([key]) => key.toLowerCase() === id.toLowerCase())?.[1];
+
+let alerts: AlertWorld;
+const portal = (actor: string, path: string, body: unknown, method = 'PATCH') => alerts.world.emulator.admin.outOfBand(actor, { method, path, body });
+const state = () => alerts.world.emulator.admin.state();
+const opened = () => alerts.webhookAlerts().filter((alert) => alert.kind === 'opened');
+
+afterEach(() => alerts?.stop());
+
+describe('alerts on unauthorized changes', () => {
+  beforeEach(async () => {
+    alerts = await startAlertWorld();
+    alerts.world.writePolicies({ 'orders.yaml': pairPolicy() });
+    // The first lockdown: every difference is new, the resources have never been seen in sync.
+    await alerts.tickAndAlert();
+    alerts.receiver.requests.length = 0;
+  });
+
+  const kinds: [string, string, string, () => Promise<unknown>][] = [
+    ['serviceEndpoint', 'bob@example.test', ids.apps, () => portal('bob@example.test', ids.apps, { properties: { ...find(state().subnets, ids.apps).properties, serviceEndpoints: [] } }, 'PUT')],
+    [
+      'delegation',
+      'dave@example.test',
+      ids.apps,
+      // ARM refuses to drop the delegation of a subnet in use: the integration goes first (another actor).
+      async () => {
+        await portal('pipeline@example.test', `${ids.orders}/networkConfig/virtualNetwork`, undefined, 'DELETE');
+        return portal('dave@example.test', ids.apps, { properties: { ...find(state().subnets, ids.apps).properties, delegations: [] } }, 'PUT');
+      },
+    ],
+    ['vnetIntegration', 'pipeline@example.test', ids.orders, () => portal('pipeline@example.test', `${ids.orders}/networkConfig/virtualNetwork`, undefined, 'DELETE')],
+    ['routeAllTraffic', 'carol@example.test', ids.orders, () => portal('carol@example.test', `${ids.orders}/config/web`, { properties: { vnetRouteAllEnabled: false } })],
+    [
+      'accessRule',
+      'alice@example.test',
+      ids.payments,
+      () =>
+        portal('alice@example.test', `${ids.payments}/config/web`, {
+          properties: { ipSecurityRestrictions: [...find(state().siteConfigs, `${ids.payments}/config/web`).properties.ipSecurityRestrictions, { ipAddress: '0.0.0.0/0', action: 'Allow', priority: 50, name: 'just-a-test' }] },
+        }),
+    ],
+    ['defaultAction', 'erin@example.test', ids.payments, () => portal('erin@example.test', `${ids.payments}/config/web`, { properties: { ipSecurityRestrictionsDefaultAction: 'Allow' } })],
+    ['scm', 'frank@example.test', ids.payments, () => portal('frank@example.test', `${ids.payments}/config/web`, { properties: { scmIpSecurityRestrictionsUseMain: false } })],
+    ['publicAccess', 'grace@example.test', ids.payments, () => portal('grace@example.test', ids.payments, { properties: { publicNetworkAccess: 'Disabled' } })],
+  ];
+
+  it.each(kinds)('%s: alerts once, with the actor from the Activity Log', async (aspect, actor, resourceId, change) => {
+    const result = await change();
+    expect((result as { status: number }).status).toBeLessThan(300);
+    const { report, alerts: after } = await alerts.tickAndAlert();
+    expect(after.failed).toEqual([]);
+
+    const events = after.alerting!.events;
+    const received = opened();
+    expect(events).toBeGreaterThan(0);
+    expect(received).toHaveLength(events);
+    const forAspect = received.filter((alert) => alert.aspect === aspect);
+    expect(forAspect.length).toBeGreaterThan(0);
+    for (const alert of forAspect) {
+      expect(alert).toMatchObject({ policy: 'orders-to-payments', action: 'repaired', actor: { caller: actor } });
+      expect(alert.resourceId.toLowerCase()).toBe(resourceId.toLowerCase());
+      expect(alert.actor.correlationId).toEqual(expect.any(String));
+    }
+    expect(report.plan.actions.length).toBeGreaterThan(0);
+    // Teams, Slack and the log got the same alerts; each once.
+    expect(alerts.receiver.accepted(HOOK_PATHS.teams)).toHaveLength(events);
+    expect(alerts.receiver.accepted(HOOK_PATHS.slack)).toHaveLength(events);
+    expect(alerts.logAlerts().filter((line) => line.actorCaller === actor)).toHaveLength(forAspect.length + received.filter((a) => a.aspect !== aspect && a.actor?.caller === actor).length);
+
+    // Repaired in the same tick: that one alert said so; the next ticks are quiet.
+    alerts.receiver.requests.length = 0;
+    await alerts.tickAndAlert();
+    await alerts.tickAndAlert();
+    expect(alerts.receiver.requests).toEqual([]);
+  });
+
+  it('a removed rule alert carries the rule in full and who added it', async () => {
+    await kinds.find(([aspect]) => aspect === 'accessRule')![3]();
+    await alerts.tickAndAlert();
+    const rule = opened().find((alert) => alert.field === 'ipSecurityRestrictions[just-a-test]');
+    expect(rule).toMatchObject({ actual: { ipAddress: '0.0.0.0/0', name: 'just-a-test' }, expected: null, actor: { caller: 'alice@example.test', operation: 'Microsoft.Web/sites/config/write' } });
+  });
+
+  it("never names Lockdown's own identity as the actor", async () => {
+    await portal('erin@example.test', `${ids.payments}/config/web`, { properties: { ipSecurityRestrictionsDefaultAction: 'Allow' } });
+    await alerts.tickAndAlert();
+    expect(alerts.webhookAlerts().map((alert) => alert.actor?.caller)).not.toContain(OPERATOR);
+  });
+
+  it('signs the generic webhook body with HMAC-SHA256 and sends the Teams card and Slack blocks', async () => {
+    await portal('erin@example.test', `${ids.payments}/config/web`, { properties: { ipSecurityRestrictionsDefaultAction: 'Allow' } });
+    await alerts.tickAndAlert();
+    const [webhook] = alerts.receiver.accepted(HOOK_PATHS.webhook);
+    const expected = `sha256=${createHmac('sha256', WEBHOOK_SECRET).update(webhook.body).digest('hex')}`;
+    expect(webhook.headers['x-lockdown-signature']).toBe(expected);
+    expect(webhook.headers['x-lockdown-delivery']).toBe(webhook.json.alertId);
+    const [teams] = alerts.receiver.accepted(HOOK_PATHS.teams);
+    expect(teams.json.attachments[0]).toMatchObject({ contentType: 'application/vnd.microsoft.card.adaptive', content: { type: 'AdaptiveCard' } });
+    expect(JSON.stringify(teams.json)).toContain('erin@example.test');
+    const [slack] = alerts.receiver.accepted(HOOK_PATHS.slack);
+    expect(slack.json.text).toContain('Drift: orders-to-payments');
+    expect(slack.json.blocks.length).toBeGreaterThan(0);
+  });
+});
+
+describe('alerts on persisting drift (audit mode)', () => {
+  beforeEach(async () => {
+    alerts = await startAlertWorld();
+    alerts.world.writePolicies({ 'orders.yaml': pairPolicy() });
+    await alerts.tickAndAlert();
+    alerts.world.writePolicies({ 'orders.yaml': pairPolicy({ mode: 'audit' }) });
+    await alerts.tickAndAlert(); // the generation changed; nothing drifted yet
+    alerts.receiver.requests.length = 0;
+    alerts.logLines.length = 0;
+  });
+
+  it('alerts once, stays quiet while it persists, re-notifies after the interval, and sends a resolved notice when it is gone', async () => {
+    await portal('erin@example.test', `${ids.payments}/config/web`, { properties: { ipSecurityRestrictionsDefaultAction: 'Allow' } });
+    await alerts.tickAndAlert();
+    expect(alerts.webhookAlerts()).toEqual([expect.objectContaining({ kind: 'opened', aspect: 'defaultAction', action: 'reportedOnly', actor: expect.objectContaining({ caller: 'erin@example.test' }) })]);
+    expect(alerts.webhookAlerts()[0].reason).toMatch(/^audit/);
+
+    for (let tick = 0; tick < 3; tick++) await alerts.tickAndAlert();
+    expect(alerts.webhookAlerts()).toHaveLength(1);
+
+    // Re-notification interval elapsed (set very short here).
+    const report = await alerts.world.tick();
+    await alerts.alert(report, { renotifyAfterInMs: 1 });
+    expect(alerts.webhookAlerts().map((alert) => alert.kind)).toEqual(['opened', 'reminder']);
+
+    await portal('erin@example.test', `${ids.payments}/config/web`, { properties: { ipSecurityRestrictionsDefaultAction: 'Deny' } });
+    await alerts.tickAndAlert();
+    expect(alerts.webhookAlerts().map((alert) => alert.kind)).toEqual(['opened', 'reminder', 'resolved']);
+    expect(alerts.webhookAlerts()[2]).toMatchObject({ aspect: 'defaultAction', resolvedAt: expect.any(String) });
+
+    await alerts.tickAndAlert();
+    expect(alerts.webhookAlerts()).toHaveLength(3);
+  });
+
+  it('status and history show what happened', async () => {
+    await portal('erin@example.test', `${ids.payments}/config/web`, { properties: { ipSecurityRestrictionsDefaultAction: 'Allow' } });
+    const { report } = await alerts.tickAndAlert();
+    const [status] = (await alerts.store.listStatus()).map((row) => row.value);
+    const condition = (type: string) => status.conditions.find((candidate) => candidate.type === type)!;
+    expect(status).toMatchObject({ policy: 'orders-to-payments', lastReconcileTime: report.finishedAt, observedGeneration: report.policies.policies[0].generation });
+    expect(condition('Ready')).toMatchObject({ status: 'False', reason: 'AuditMode' });
+    expect(condition('Drifted')).toMatchObject({ status: 'True', reason: 'AuditMode', lastTransitionTime: report.finishedAt });
+    expect(condition('Degraded')).toMatchObject({ status: 'False', reason: 'AsExpected' });
+
+    // lastTransitionTime changes only when the status flips.
+    const { report: second } = await alerts.tickAndAlert();
+    const [again] = (await alerts.store.listStatus()).map((row) => row.value);
+    expect(again.lastReconcileTime).toBe(second.finishedAt);
+    expect(again.conditions.find((c) => c.type === 'Drifted')!.lastTransitionTime).toBe(report.finishedAt);
+
+    await portal('erin@example.test', `${ids.payments}/config/web`, { properties: { ipSecurityRestrictionsDefaultAction: 'Deny' } });
+    const { report: fixed } = await alerts.tickAndAlert();
+    const [ready] = (await alerts.store.listStatus()).map((row) => row.value);
+    expect(ready.conditions.find((c) => c.type === 'Ready')).toMatchObject({ status: 'True', reason: 'LockedDown', lastTransitionTime: fixed.finishedAt });
+
+    const history = await alerts.store.listHistory({ policy: 'orders-to-payments' });
+    const defaultAction = history.filter((entry) => entry.aspect === 'defaultAction');
+    // Newest first: erin's change and its resolution, then the first lockdown's (repaired at once).
+    expect(defaultAction.map((entry) => entry.kind)).toEqual(['resolved', 'detected', 'resolved', 'detected']);
+    expect(defaultAction[1]).toMatchObject({ action: 'reportedOnly', actual: 'Allow', expected: 'Deny', actor: { caller: 'erin@example.test' } });
+    expect(defaultAction[3]).toMatchObject({ action: 'repaired', actor: { unknown: true } });
+  });
+
+  it('two overlapping runs do not double-alert', async () => {
+    await portal('erin@example.test', `${ids.payments}/config/web`, { properties: { ipSecurityRestrictionsDefaultAction: 'Allow' } });
+    await portal('alice@example.test', `${ids.orders}/config/web`, { properties: { vnetRouteAllEnabled: false } });
+    // Two ticks that overlap, then their alerting passes at the same time on the same store.
+    const [first, second] = await Promise.all([alerts.world.tick(), alerts.world.tick()]);
+    await Promise.all([alerts.alert(first), alerts.alert(second), alerts.alert(first)]);
+    const received = alerts.webhookAlerts();
+    expect(received.map((alert) => alert.aspect).sort()).toEqual(['defaultAction', 'routeAllTraffic']);
+    expect(alerts.receiver.accepted(HOOK_PATHS.teams)).toHaveLength(2);
+    expect(alerts.logAlerts()).toHaveLength(2);
+    // And a later pass does not send them again.
+    await alerts.tickAndAlert();
+    expect(alerts.webhookAlerts()).toHaveLength(2);
+  });
+
+  it('two concurrent passes with many alerts deliver each exactly once per sink', async () => {
+    const store = alerts.store;
+    await portal('erin@example.test', `${ids.payments}/config/web`, { properties: { ipSecurityRestrictionsDefaultAction: 'Allow', scmIpSecurityRestrictionsUseMain: false } });
+    await portal('alice@example.test', `${ids.orders}/config/web`, { properties: { vnetRouteAllEnabled: false } });
+    const report = await alerts.world.tick();
+    const sinks = [new LogSink(alerts.logger), new WebhookSink(`${alerts.receiver.url}${HOOK_PATHS.webhook}`, WEBHOOK_SECRET)];
+    const pass = (runId: string) =>
+      runAlerting(report, { store, port: alerts.world.port, sinks, logger: alerts.logger, renotifyAfterInMs: 0, actorWaitInMs: 0, runId, delivery: { backoffInMs: 1 } });
+    const results = await Promise.all([pass('run-a'), pass('run-b'), pass('run-c'), pass('run-d')]);
+    const alertIds = alerts.webhookAlerts().map((alert) => alert.alertId);
+    expect(alertIds).toHaveLength(3);
+    expect(new Set(alertIds).size).toBe(3);
+    expect(results.reduce((sum, result) => sum + result.delivered.length, 0)).toBe(3);
+  });
+});
+
+describe('reliable delivery', () => {
+  beforeEach(async () => {
+    alerts = await startAlertWorld();
+    alerts.world.writePolicies({ 'orders.yaml': pairPolicy({ mode: 'audit' }) });
+  });
+
+  it('retries a sink that fails (500 twice) within the tick and delivers exactly once', async () => {
+    await alerts.tickAndAlert();
+    alerts.world.writePolicies({ 'orders.yaml': pairPolicy() });
+    await alerts.tickAndAlert(); // locked down now
+    alerts.world.writePolicies({ 'orders.yaml': pairPolicy({ mode: 'audit' }) });
+    alerts.receiver.requests.length = 0;
+    await portal('erin@example.test', `${ids.payments}/config/web`, { properties: { ipSecurityRestrictionsDefaultAction: 'Allow' } });
+    alerts.receiver.script.set(HOOK_PATHS.webhook, [500, 500]);
+    const { alerts: after } = await alerts.tickAndAlert();
+    expect(after.alerting!.events).toBe(1);
+    const webhookRequests = alerts.receiver.requests.filter((request) => request.path === HOOK_PATHS.webhook);
+    expect(webhookRequests.map((request) => request.status)).toEqual([500, 500, 200]);
+    expect(new Set(webhookRequests.map((request) => request.json.alertId)).size).toBe(1);
+    expect(alerts.webhookAlerts()).toEqual([expect.objectContaining({ kind: 'opened', actor: expect.objectContaining({ caller: 'erin@example.test' }) })]);
+    await alerts.tickAndAlert();
+    await alerts.tickAndAlert();
+    expect(alerts.webhookAlerts()).toHaveLength(1);
+  });
+
+  it('keeps an undelivered alert pending and delivers it on the next tick, once, without failing the reconcile', async () => {
+    alerts.receiver.script.set(HOOK_PATHS.webhook, Array(100).fill(503));
+    const first = await alerts.tickAndAlert();
+    expect(first.alerts.failed).toEqual([]);
+    expect(first.report.apply!.outcomes.length).toBeGreaterThan(0);
+    expect(first.alerts.alerting!.pending).toBe(first.alerts.alerting!.events);
+    expect(alerts.webhookAlerts()).toEqual([]);
+    alerts.receiver.script.clear();
+    // Other sinks were not held back by the failing one, and not sent twice after.
+    const teamsAfterFirst = alerts.receiver.accepted(HOOK_PATHS.teams).length;
+    expect(teamsAfterFirst).toBe(first.alerts.alerting!.events);
+
+    const second = await alerts.tickAndAlert();
+    expect(second.alerts.alerting!.pending).toBe(0);
+    expect(alerts.webhookAlerts()).toHaveLength(first.alerts.alerting!.events);
+    expect(new Set(alerts.webhookAlerts().map((alert) => alert.alertId)).size).toBe(first.alerts.alerting!.events);
+    expect(alerts.receiver.accepted(HOOK_PATHS.teams)).toHaveLength(teamsAfterFirst);
+  });
+
+  it('a sink that is down never fails the tick', async () => {
+    const { alerts: after } = await alerts.tickAndAlert();
+    await alerts.receiver.stop();
+    const report = await alerts.world.tick();
+    const result = await alerts.alert(report, { renotifyAfterInMs: 1, delivery: { maxAttempts: 2, backoffInMs: 1, timeoutInMs: 500 } });
+    expect(result.failed).toEqual([]);
+    expect(result.alerting!.pending).toBe(after.alerting!.events);
+  });
+});
