@@ -4,7 +4,8 @@
  *   1. validate and plan the policies in policies/
  *   2. apply: the pair is locked down
  *   3. someone opens the function "just for a test" in the portal
- *   4. the next timer tick detects and repairs it
+ *   4. the next timer tick detects and repairs it, and alerts with who did it
+ *   5. lockdown status / history read the state the Function keeps (Azurite, in memory)
  * Run: npm run demo
  */
 import { InvocationContext } from '@azure/functions';
@@ -14,6 +15,7 @@ import { startEmulator } from '../emulator/src/index';
 import type { Topology } from '../emulator/src/types';
 import { runCli } from '../src/cli/main';
 import { reconcileTimer } from '../src/functions/reconcileTimer';
+import { startAzurite } from '../test/support/azurite';
 
 const ROOT = path.resolve(__dirname, '..');
 const TOKEN = 'demo-operator-token';
@@ -30,7 +32,14 @@ async function main(): Promise<void> {
     retryAfterSeconds: 0,
     identities: { [TOKEN]: { caller: 'lockdown-operator (managed identity)', principalType: 'ServicePrincipal' } },
   });
-  const env = { ...process.env, LOCKDOWN_ARM_ENDPOINT: emulator.url, LOCKDOWN_ARM_TOKEN: TOKEN, LOCKDOWN_POLL_INTERVAL_MS: '0' };
+  const azurite = await startAzurite();
+  const env = {
+    ...process.env,
+    LOCKDOWN_ARM_ENDPOINT: emulator.url,
+    LOCKDOWN_ARM_TOKEN: TOKEN,
+    LOCKDOWN_POLL_INTERVAL_MS: '0',
+    LOCKDOWN_STATE_CONNECTION: azurite.connectionString,
+  };
   const io = { stdout: (text: string) => process.stdout.write(`${text}\n`), stderr: (text: string) => process.stderr.write(`${text}\n`), env };
   const policies = path.join(ROOT, 'policies');
   try {
@@ -47,6 +56,17 @@ async function main(): Promise<void> {
 
     banner('lockdown plan policies/ (right after apply)');
     await runCli(['plan', policies], io);
+
+    Object.assign(process.env, {
+      LOCKDOWN_ARM_ENDPOINT: emulator.url,
+      LOCKDOWN_ARM_TOKEN: TOKEN,
+      LOCKDOWN_POLICY_PATHS: policies,
+      LOCKDOWN_LOG_LEVEL: 'info',
+      LOCKDOWN_STATE_CONNECTION: azurite.connectionString,
+      LOCKDOWN_OWN_CALLERS: 'lockdown-operator (managed identity)',
+    });
+    banner('timer tick (the Function handler, as the Functions host runs it): nothing to do');
+    await timerTick('demo-tick-1');
 
     banner('alice@contoso.com opens payments-func in the portal "just for a test"');
     const config = (await emulator.admin.outOfBand('alice@contoso.com', { method: 'GET', path: `${PAYMENTS}/config/web` })).body as {
@@ -65,33 +85,51 @@ async function main(): Promise<void> {
     });
     process.stdout.write(`portal PATCH answered ${change.status}\n`);
 
-    banner('next timer tick (the Function handler, as the Functions host runs it)');
-    Object.assign(process.env, { LOCKDOWN_ARM_ENDPOINT: emulator.url, LOCKDOWN_ARM_TOKEN: TOKEN, LOCKDOWN_POLICY_PATHS: policies, LOCKDOWN_LOG_LEVEL: 'info' });
-    const context = new InvocationContext({
-      functionName: 'lockdownReconcile',
-      invocationId: 'demo-tick-2',
-      logHandler: (level, ...args) => {
-        const line = args.map(String).join(' ');
-        try {
-          const entry = JSON.parse(line) as { msg: string; event?: string };
-          if (entry.event === 'lockdown.drift' || entry.event === 'lockdown.outcome' || entry.event === 'lockdown.plan') process.stdout.write(`[${level}] ${entry.msg}\n`);
-        } catch {
-          process.stdout.write(`[${level}] ${line}\n`);
-        }
-      },
-    });
-    const summary = await reconcileTimer({ isPastDue: false, schedule: { adjustForDST: false }, scheduleStatus: { last: '', next: '', lastUpdated: '' } }, context);
-    process.stdout.write(`tick summary: ${JSON.stringify(summary)}\n`);
+    banner('next timer tick: the drift is repaired and alerted, with who did it');
+    await timerTick('demo-tick-2');
 
     banner('lockdown plan policies/ (after the repair)');
     await runCli(['plan', policies], io);
+
+    banner('lockdown status');
+    await runCli(['status'], io);
+
+    banner('lockdown history orders-to-payments');
+    await runCli(['history', 'orders-to-payments'], io);
 
     const writes = emulator.admin.requests().filter((exchange) => exchange.method !== 'GET');
     banner('what ARM saw');
     for (const exchange of writes) process.stdout.write(`${exchange.status} ${exchange.method} ${exchange.url.split('?')[0]} by ${exchange.caller}\n`);
   } finally {
     await emulator.stop();
+    await azurite.stop();
   }
+}
+
+const SHOWN_EVENTS = new Set(['lockdown.plan', 'lockdown.drift', 'lockdown.outcome', 'lockdown.alert']);
+
+/** Runs the timer handler once and prints its main log lines. */
+async function timerTick(invocationId: string): Promise<void> {
+  const context = new InvocationContext({
+    functionName: 'lockdownReconcile',
+    invocationId,
+    logHandler: (level, ...args) => {
+      const line = args.map(String).join(' ');
+      try {
+        const entry = JSON.parse(line) as { msg: string; event?: string; actor?: unknown };
+        if (entry.event && SHOWN_EVENTS.has(entry.event)) {
+          process.stdout.write(`[${level}] ${entry.event}: ${entry.msg}${entry.actor ? ` (actor: ${JSON.stringify(entry.actor)})` : ''}\n`);
+        }
+      } catch {
+        process.stdout.write(`[${level}] ${line}\n`);
+      }
+    },
+  });
+  const summary = await reconcileTimer({ isPastDue: false, schedule: { adjustForDST: false }, scheduleStatus: { last: '', next: '', lastUpdated: '' } }, context);
+  const alerts = summary.alerts?.alerting;
+  process.stdout.write(
+    `tick ${summary.tickId}: ${summary.actions} change(s), outcomes ${JSON.stringify(summary.outcomes)}, alerts sent ${alerts?.delivered.length ?? 0}\n`,
+  );
 }
 
 main().catch((error: unknown) => {
