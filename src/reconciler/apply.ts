@@ -48,7 +48,7 @@ const OUTCOME_OF_VERB: Record<PlannedAction['verb'], Outcome> = { create: 'creat
 function perform(port: AzurePort, write: WriteRequest, options: PortCallOptions): Promise<void> {
   switch (write.operation) {
     case 'putSubnet':
-      return port.putSubnet(write.subnetId, write.body, options);
+      return port.putSubnet(write.subnetId, write.body, { ...options, ifMatch: write.ifMatch });
     case 'connectSiteToSubnet':
       return port.connectSiteToSubnet(write.siteId, write.subnetId, options);
     case 'updateSiteConfig':

@@ -53,15 +53,17 @@ const BY_CODE: Record<string, RetryClass> = {
   subnetmissingrequireddelegation: 'fatal',
   inusesubnetcannotbeupdated: 'fatal',
   subnetdelegationsnotsupported: 'fatal',
-  precondition_failed: 'retryable',
-  preconditionfailed: 'retryable',
+  // The resource changed after it was observed: only a new observation (next tick) helps.
+  precondition_failed: 'slow',
+  preconditionfailed: 'slow',
 };
 
 export function classifyRetry(code: string | undefined, statusCode: number | undefined): RetryClass {
   const byCode = code ? BY_CODE[code.toLowerCase()] : undefined;
   if (byCode) return byCode;
   if (statusCode === undefined) return 'retryable'; // no answer at all: network trouble
-  if (statusCode === 408 || statusCode === 409 || statusCode === 412 || statusCode === 429) return 'retryable';
+  if (statusCode === 412) return 'slow';
+  if (statusCode === 408 || statusCode === 409 || statusCode === 429) return 'retryable';
   if (statusCode >= 500) return 'retryable';
   if (statusCode === 401 || statusCode === 403) return 'slow';
   return 'fatal';

@@ -176,7 +176,7 @@ function diffSubnet(
     changes,
     dependsOn: [],
     serializeOn: virtualNetworkOf(policies[0].subnetId),
-    write: { operation: 'putSubnet', subnetId: displayId, body },
+    write: { operation: 'putSubnet', subnetId: displayId, body, ifMatch: subnet.etag },
   });
   return { actionId: action.id };
 }

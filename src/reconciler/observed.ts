@@ -38,6 +38,8 @@ export interface ObservedSubnet {
   /** Canonical ids of the App Service plans integrated with this subnet (ARM allows one). */
   appServicePlans?: string[];
   provisioningState?: string;
+  /** Sent back as If-Match, so a write never overwrites a change made after the observation. */
+  etag?: string;
   /**
    * The subnet exactly as ARM returned it (SDK model, plain data). Subnet PUT replaces the
    * whole resource, so a write starts from this and changes only what Lockdown owns.

@@ -33,7 +33,7 @@ export interface FieldChange {
 }
 
 export type WriteRequest =
-  | { operation: 'putSubnet'; subnetId: string; body: Record<string, unknown> }
+  | { operation: 'putSubnet'; subnetId: string; body: Record<string, unknown>; ifMatch?: string }
   | { operation: 'connectSiteToSubnet'; siteId: string; subnetId: string }
   | { operation: 'updateSiteConfig'; siteId: string; patch: SiteConfigPatch };
 

@@ -8,6 +8,11 @@ export interface PortCallOptions {
   abortSignal?: AbortSignal;
 }
 
+export interface PutSubnetOptions extends PortCallOptions {
+  /** The etag observed: ARM answers 412 if the subnet changed since. */
+  ifMatch?: string;
+}
+
 /** The access-restriction fields of sites/config/web that Lockdown writes; absent = leave as is. */
 export interface SiteConfigPatch {
   accessRules?: AccessRule[];
@@ -36,7 +41,7 @@ export interface AzurePort {
   getSiteConfig(siteId: string, options?: PortCallOptions): Promise<ObservedSiteConfig>;
   getPlan(planId: string, options?: PortCallOptions): Promise<ObservedPlan>;
   /** Full replace of the subnet; waits for the long-running operation to finish. */
-  putSubnet(subnetId: string, body: Record<string, unknown>, options?: PortCallOptions): Promise<void>;
+  putSubnet(subnetId: string, body: Record<string, unknown>, options?: PutSubnetOptions): Promise<void>;
   /** Regional (swift) VNet integration of a site into a subnet. */
   connectSiteToSubnet(siteId: string, subnetId: string, options?: PortCallOptions): Promise<void>;
   updateSiteConfig(siteId: string, patch: SiteConfigPatch, options?: PortCallOptions): Promise<void>;

@@ -2,6 +2,7 @@
  * Lockdown end to end: real SDK clients against the ARM emulator, policies from YAML files.
  */
 import type { EmulatorStateSnapshot } from '../../emulator/src/types';
+import { apply } from '../../src/reconciler/apply';
 import { demoTopology, ids, pairPolicy, startEmulatorWorld, type EmulatorWorld } from '../support/emulatorWorld';
 
 const find = (map: Record<string, any>, id: string) => Object.entries(map).find(([key]) => key.toLowerCase() === id.toLowerCase())?.[1];
@@ -176,6 +177,20 @@ describe('Lockdown on the emulator', () => {
     expect(siteOf(state, inventory).properties.virtualNetworkSubnetId.toLowerCase()).toBe(ids.apps.toLowerCase());
     expect(owned(rulesOf(world.emulator.admin.state(), ids.payments))).toHaveLength(1);
     expect(report.plan.actions.filter((action) => action.kind === 'subnet.enableAppServiceAccess')).toHaveLength(1);
+  });
+
+  it('never overwrites a subnet change made between observation and write', async () => {
+    const planned = await world.tick({ apply: false });
+    const subnet = subnetOf(world.emulator.admin.state());
+    const nsg = subnet.properties.networkSecurityGroup.id.replace('apps-nsg', 'apps-nsg-v2');
+    await portal(world, 'dave@example.test', ids.apps, { properties: { ...subnet.properties, networkSecurityGroup: { id: nsg } } }, 'PUT');
+    const report = await apply(planned.plan, world.port, { retryDelayInMs: 1 });
+    expect(report.outcomes[0]).toMatchObject({ kind: 'subnet.enableAppServiceAccess', outcome: 'failed', error: { code: 'PreconditionFailed', retry: 'slow' } });
+    expect(subnetOf(world.emulator.admin.state()).properties.networkSecurityGroup.id).toBe(nsg);
+    // the next tick observes again and keeps the new NSG
+    const next = await world.tick();
+    expect(next.apply!.outcomes.every((outcome) => outcome.outcome !== 'failed')).toBe(true);
+    expect(subnetOf(world.emulator.admin.state()).properties.networkSecurityGroup.id).toBe(nsg);
   });
 
   it('reads each resource once per tick however many pairs mention it', async () => {

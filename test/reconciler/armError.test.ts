@@ -18,7 +18,7 @@ describe('ARM error classification', () => {
     ['InvalidRequestContent', 400, 'fatal'],
     ['SubnetMissingRequiredDelegation', 400, 'fatal'],
     ['InUseSubnetCannotBeUpdated', 400, 'fatal'],
-    ['PreconditionFailed', 412, 'retryable'],
+    ['PreconditionFailed', 412, 'slow'],
   ] as const)('classifies code %s (status %d) as %s', (code, status, expected) => {
     expect(classifyRetry(code, status)).toBe(expected);
   });
@@ -28,6 +28,7 @@ describe('ARM error classification', () => {
     [undefined, 502, 'retryable'],
     [undefined, 429, 'retryable'],
     [undefined, 408, 'retryable'],
+    [undefined, 412, 'slow'],
     [undefined, 401, 'slow'],
     [undefined, 403, 'slow'],
     [undefined, 400, 'fatal'],

@@ -298,3 +298,11 @@ describe('diff: extra allows shared by policies', () => {
     expect(rules.filter((rule) => rule.name === 'ld-build-agents')).toEqual([expect.objectContaining({ description: 'lockdown:inventory,orders-to-payments' })]);
   });
 });
+
+describe('diff: optimistic concurrency', () => {
+  it('sends the observed subnet etag as If-Match', () => {
+    const world = World.open().withSubnet(APPS, { etag: 'W/"42"' });
+    const subnet = action(plan(world), 'subnet.enableAppServiceAccess')!;
+    expect(subnet.write).toMatchObject({ operation: 'putSubnet', ifMatch: 'W/"42"' });
+  });
+});

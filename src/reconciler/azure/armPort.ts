@@ -8,7 +8,7 @@ import { NetworkManagementClient, type Subnet } from '@azure/arm-network';
 import { isImplicitRule } from '../accessRules';
 import { ArmError, classifyRetry } from '../armError';
 import type { AccessRule, ObservedPlan, ObservedSite, ObservedSiteConfig, ObservedSubnet, ObservedVirtualNetwork } from '../observed';
-import type { ActivityRecord, AzurePort, PortCallOptions, SiteConfigPatch } from '../port';
+import type { ActivityRecord, AzurePort, PortCallOptions, PutSubnetOptions, SiteConfigPatch } from '../port';
 import { canonicalId, parseResourceId, serverFarmParts, siteParts, subnetParts } from '../resourceId';
 import type { ArmConnection } from './connection';
 
@@ -81,6 +81,7 @@ function toObservedSubnet(subnet: Subnet): ObservedSubnet {
       .filter((link) => (link.linkedResourceType ?? '').toLowerCase() === 'microsoft.web/serverfarms' && link.link)
       .map((link) => canonicalId(link.link!)),
     provisioningState: subnet.provisioningState,
+    etag: subnet.etag,
     body: JSON.parse(JSON.stringify(subnet)) as Record<string, unknown>,
   };
 }
@@ -170,12 +171,13 @@ export class ArmPort implements AzurePort {
     });
   }
 
-  putSubnet(subnetId: string, body: Record<string, unknown>, options: PortCallOptions = {}): Promise<void> {
+  putSubnet(subnetId: string, body: Record<string, unknown>, options: PutSubnetOptions = {}): Promise<void> {
     return guarded(subnetId, async () => {
       const { subscriptionId, resourceGroup, virtualNetwork, name } = subnetParts(subnetId);
       await this.#networkClient(subscriptionId).subnets.beginCreateOrUpdateAndWait(resourceGroup, virtualNetwork, name, body as Subnet, {
         abortSignal: options.abortSignal,
         updateIntervalInMs: this.#pollIntervalInMs,
+        requestOptions: options.ifMatch ? { customHeaders: { 'If-Match': options.ifMatch } } : undefined,
       });
     });
   }
