@@ -52,7 +52,11 @@ function perform(port: AzurePort, write: WriteRequest, options: PortCallOptions)
     case 'connectSiteToSubnet':
       return port.connectSiteToSubnet(write.siteId, write.subnetId, options);
     case 'updateSiteConfig':
-      return port.updateSiteConfig(write.siteId, write.patch, options);
+      return port.updateSiteConfig(write.siteId, write.patch, {
+        ...options,
+        expectedAccessRules: write.expected?.accessRules,
+        expectedScmAccessRules: write.expected?.scmAccessRules,
+      });
   }
 }
 

@@ -431,7 +431,15 @@ function diffCallee(
         summary: `callee ${shortName(displayId)}: ${summarizeCalleeChanges(changes)}`,
         changes,
         dependsOn,
-        write: { operation: 'updateSiteConfig', siteId: displayId, patch },
+        write: {
+          operation: 'updateSiteConfig',
+          siteId: displayId,
+          patch,
+          expected: {
+            ...(patch.accessRules ? { accessRules: config.accessRules } : {}),
+            ...(patch.scmAccessRules ? { scmAccessRules: config.scmAccessRules } : {}),
+          },
+        },
         removedRules: removedRules.length > 0 ? removedRules : undefined,
       },
       blocker,

@@ -35,7 +35,13 @@ export interface FieldChange {
 export type WriteRequest =
   | { operation: 'putSubnet'; subnetId: string; body: Record<string, unknown>; ifMatch?: string }
   | { operation: 'connectSiteToSubnet'; siteId: string; subnetId: string }
-  | { operation: 'updateSiteConfig'; siteId: string; patch: SiteConfigPatch };
+  | {
+      operation: 'updateSiteConfig';
+      siteId: string;
+      patch: SiteConfigPatch;
+      /** The rule lists as observed; the write is refused if they changed since. */
+      expected?: { accessRules?: AccessRule[]; scmAccessRules?: AccessRule[] };
+    };
 
 export type SkipReason = 'audit' | 'suspended' | 'dryRun' | 'blocked';
 

@@ -8,6 +8,15 @@ export interface PortCallOptions {
   abortSignal?: AbortSignal;
 }
 
+/**
+ * Site config has no etag in ARM: the port compares the rule lists it is about to replace
+ * with these (as observed) right before the write, and refuses (412) if they changed.
+ */
+export interface UpdateSiteConfigOptions extends PortCallOptions {
+  expectedAccessRules?: AccessRule[];
+  expectedScmAccessRules?: AccessRule[];
+}
+
 export interface PutSubnetOptions extends PortCallOptions {
   /** The etag observed: ARM answers 412 if the subnet changed since. */
   ifMatch?: string;
@@ -44,7 +53,7 @@ export interface AzurePort {
   putSubnet(subnetId: string, body: Record<string, unknown>, options?: PutSubnetOptions): Promise<void>;
   /** Regional (swift) VNet integration of a site into a subnet. */
   connectSiteToSubnet(siteId: string, subnetId: string, options?: PortCallOptions): Promise<void>;
-  updateSiteConfig(siteId: string, patch: SiteConfigPatch, options?: PortCallOptions): Promise<void>;
+  updateSiteConfig(siteId: string, patch: SiteConfigPatch, options?: UpdateSiteConfigOptions): Promise<void>;
   /** Activity Log entries for one resource in a time window. */
   listActivity(resourceId: string, fromIso: string, toIso: string, options?: PortCallOptions): Promise<ActivityRecord[]>;
 }

@@ -193,6 +193,20 @@ describe('Lockdown on the emulator', () => {
     expect(subnetOf(world.emulator.admin.state()).properties.networkSecurityGroup.id).toBe(nsg);
   });
 
+  it('never drops a rule someone added between observation and write', async () => {
+    world.writePolicies({ 'orders.yaml': pairPolicy({ exclusive: false }) });
+    const planned = await world.tick({ apply: false });
+    await portal(world, 'erin@example.test', `${ids.payments}/config/web`, {
+      properties: { ipSecurityRestrictions: [{ ipAddress: '198.51.100.7/32', action: 'Allow', priority: 60, name: 'partner' }] },
+    });
+    const report = await apply(planned.plan, world.port, { retryDelayInMs: 1 });
+    const callee = report.outcomes.find((outcome) => outcome.kind === 'callee.restrictAccess')!;
+    expect(callee).toMatchObject({ outcome: 'failed', error: { code: 'PreconditionFailed', retry: 'slow' } });
+    expect(rulesOf(world.emulator.admin.state(), ids.payments).map((rule) => rule.name)).toContain('partner');
+    await world.tick();
+    expect(rulesOf(world.emulator.admin.state(), ids.payments).map((rule) => rule.name)).toEqual(expect.arrayContaining(['partner', 'ld-hub-apps']));
+  });
+
   it('reads each resource once per tick however many pairs mention it', async () => {
     world.writePolicies({ 'orders-legacy.yaml': pairPolicy({ name: 'orders-to-legacy', callees: [ids.payments, ids.legacy] }) });
     await world.tick({ apply: false });

@@ -31,6 +31,7 @@ describe('diff', () => {
       operation: 'updateSiteConfig',
       siteId: PAYMENTS,
       patch: { accessRules: [subnetRule()], defaultAction: 'Deny', scmUseMain: true },
+      expected: { accessRules: [] },
     });
   });
 
@@ -127,7 +128,7 @@ describe('diff', () => {
     const opened = foreignRule();
     const world = World.lockedDown().withSite(PAYMENTS, {}, { accessRules: [subnetRule(), opened], defaultAction: 'Deny', scmUseMain: true });
     const callee = action(plan(world), 'callee.restrictAccess')!;
-    expect(callee.write).toEqual({ operation: 'updateSiteConfig', siteId: PAYMENTS, patch: { accessRules: [subnetRule()] } });
+    expect(callee.write).toEqual({ operation: 'updateSiteConfig', siteId: PAYMENTS, patch: { accessRules: [subnetRule()] }, expected: { accessRules: [subnetRule(), opened] } });
     expect(callee.removedRules).toEqual([opened]);
     expect(callee.changes).toEqual([expect.objectContaining({ aspect: 'accessRule', symbol: '-', before: opened })]);
   });
@@ -137,7 +138,7 @@ describe('diff', () => {
     const world = World.lockedDown().withSite(PAYMENTS, {}, { accessRules: [kept], defaultAction: 'Deny', scmUseMain: true });
     const result = plan(world, [policy({ exclusive: false })]);
     const callee = action(result, 'callee.restrictAccess')!;
-    expect(callee.write).toEqual({ operation: 'updateSiteConfig', siteId: PAYMENTS, patch: { accessRules: [subnetRule(), kept] } });
+    expect(callee.write).toEqual({ operation: 'updateSiteConfig', siteId: PAYMENTS, patch: { accessRules: [subnetRule(), kept] }, expected: { accessRules: [kept] } });
     expect(callee.removedRules).toBeUndefined();
     expect(result.conditions).toEqual([expect.objectContaining({ severity: 'info', reason: 'ForeignRulesKept' })]);
   });
@@ -145,7 +146,7 @@ describe('diff', () => {
   it('sets the default action back to Deny after a portal change', () => {
     const world = World.lockedDown().withSite(PAYMENTS, {}, { accessRules: [subnetRule()], defaultAction: 'Allow', scmUseMain: true });
     const callee = action(plan(world), 'callee.restrictAccess')!;
-    expect(callee.write).toEqual({ operation: 'updateSiteConfig', siteId: PAYMENTS, patch: { defaultAction: 'Deny' } });
+    expect(callee.write).toEqual({ operation: 'updateSiteConfig', siteId: PAYMENTS, patch: { defaultAction: 'Deny' }, expected: {} });
     expect(callee.dependsOn).toEqual([]);
   });
 
@@ -213,6 +214,7 @@ describe('diff', () => {
         scmAccessRules: [{ name: 'ld-deploy', description: 'lockdown:orders-to-payments', action: 'Allow', priority: 200, ipAddress: '192.0.2.0/28' }],
         scmDefaultAction: 'Deny',
       },
+      expected: { scmAccessRules: [foreignRule()] },
     });
     expect(callee.removedRules).toEqual([foreignRule()]);
   });

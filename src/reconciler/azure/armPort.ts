@@ -5,10 +5,10 @@
 import { WebSiteManagementClient, type IpSecurityRestriction, type SiteConfigResource } from '@azure/arm-appservice';
 import { MonitorClient } from '@azure/arm-monitor';
 import { NetworkManagementClient, type Subnet } from '@azure/arm-network';
-import { isImplicitRule } from '../accessRules';
+import { isImplicitRule, sameRules } from '../accessRules';
 import { ArmError, classifyRetry } from '../armError';
 import type { AccessRule, ObservedPlan, ObservedSite, ObservedSiteConfig, ObservedSubnet, ObservedVirtualNetwork } from '../observed';
-import type { ActivityRecord, AzurePort, PortCallOptions, PutSubnetOptions, SiteConfigPatch } from '../port';
+import type { ActivityRecord, AzurePort, PortCallOptions, PutSubnetOptions, SiteConfigPatch, UpdateSiteConfigOptions } from '../port';
 import { canonicalId, parseResourceId, serverFarmParts, siteParts, subnetParts } from '../resourceId';
 import type { ArmConnection } from './connection';
 
@@ -194,9 +194,19 @@ export class ArmPort implements AzurePort {
     });
   }
 
-  updateSiteConfig(siteId: string, patch: SiteConfigPatch, options: PortCallOptions = {}): Promise<void> {
+  updateSiteConfig(siteId: string, patch: SiteConfigPatch, options: UpdateSiteConfigOptions = {}): Promise<void> {
     return guarded(siteId, async () => {
       const { subscriptionId, resourceGroup, name } = siteParts(siteId);
+      if (options.expectedAccessRules || options.expectedScmAccessRules) {
+        // Rule arrays are replaced whole: never drop a rule someone added after the observation.
+        const current = toObservedSiteConfig(await this.#webClient(subscriptionId).webApps.getConfiguration(resourceGroup, name, { abortSignal: options.abortSignal }));
+        const changed =
+          (options.expectedAccessRules && !sameRules(current.accessRules, options.expectedAccessRules)) ||
+          (options.expectedScmAccessRules && !sameRules(current.scmAccessRules, options.expectedScmAccessRules));
+        if (changed) {
+          throw new ArmError(`the access rules of ${name} changed after they were observed; not overwritten`, 'PreconditionFailed', 412, 'slow', siteId);
+        }
+      }
       const config: SiteConfigResource = {};
       if (patch.accessRules) config.ipSecurityRestrictions = patch.accessRules;
       if (patch.defaultAction) config.ipSecurityRestrictionsDefaultAction = patch.defaultAction;
