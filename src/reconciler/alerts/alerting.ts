@@ -19,7 +19,7 @@ import { alertMessage } from './message';
 import { deliver, type AlertSink, type DeliverOptions } from './sinks/sink';
 import type { AlertDelivery, AlertStore, DriftRecord, Stored } from './store';
 import { isClaimedByAnother, isUndelivered, planTransitions, type Transition } from './transitions';
-import type { Actor, AlertKind, DriftEvent, HistoryEntry } from './types';
+import { driftFacts, type Actor, type AlertKind, type DriftEvent, type HistoryEntry } from './types';
 
 export interface AlertingOptions {
   store: AlertStore;
@@ -69,21 +69,7 @@ function historyEntry(record: DriftRecord, kind: HistoryEntry['kind']): { id: st
   const at = kind === 'detected' ? record.firstDetectedAt : record.resolvedAt!;
   return {
     id: `${record.key}|${kind}|${at}`,
-    entry: {
-      at,
-      kind,
-      key: record.key,
-      policy: record.policy,
-      pairs: record.pairs,
-      resourceId: record.resourceId,
-      aspect: record.aspect,
-      field: record.field,
-      expected: record.expected,
-      actual: record.actual,
-      action: record.action,
-      ...(record.reason ? { reason: record.reason } : {}),
-      ...(record.actor ? { actor: record.actor } : {}),
-    },
+    entry: { at, kind, ...driftFacts(record), ...(record.actor ? { actor: record.actor } : {}) },
   };
 }
 

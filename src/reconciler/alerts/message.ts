@@ -3,7 +3,7 @@ import { formatValue } from '../render/values';
 import { shortName } from '../resourceId';
 import { pairName } from './pairs';
 import type { DriftRecord } from './store';
-import type { Actor, AlertKind, AlertMessage } from './types';
+import { driftFacts, type Actor, type AlertKind, type AlertMessage } from './types';
 
 export function describeActor(actor: Actor | undefined): string {
   if (!actor) return 'actor not looked up';
@@ -35,16 +35,7 @@ export function alertMessage(record: DriftRecord): AlertMessage {
   return {
     alertId: alert.alertId,
     kind: alert.kind,
-    key: record.key,
-    policy: record.policy,
-    pairs: record.pairs,
-    resourceId: record.resourceId,
-    aspect: record.aspect,
-    field: record.field,
-    expected: record.expected,
-    actual: record.actual,
-    action: record.action,
-    ...(record.reason ? { reason: record.reason } : {}),
+    ...driftFacts(record),
     ...(record.actor ? { actor: record.actor } : {}),
     firstDetectedAt: record.firstDetectedAt,
     lastDetectedAt: record.lastDetectedAt,

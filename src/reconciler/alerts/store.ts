@@ -11,8 +11,7 @@ import { createHash } from 'node:crypto';
 import { TableClient, type TableEntity, type TableEntityResult } from '@azure/data-tables';
 import type { TokenCredential } from '@azure/core-auth';
 import { DefaultAzureCredential } from '@azure/identity';
-import type { DriftAspect } from '../plan';
-import type { Actor, AlertKind, DriftAction, HistoryEntry, PairRef, PairStatus } from './types';
+import type { Actor, AlertKind, DriftFacts, HistoryEntry, PairStatus } from './types';
 
 export type SinkDeliveryState = 'pending' | 'delivered' | 'abandoned';
 
@@ -36,18 +35,8 @@ export interface AlertDelivery {
   sinks: Record<string, SinkDelivery>;
 }
 
-export interface DriftRecord {
-  key: string;
-  policy: string;
-  pairs: PairRef[];
-  resourceId: string;
-  aspect: DriftAspect;
-  field: string;
+export interface DriftRecord extends DriftFacts {
   symbol: '+' | '~' | '-';
-  expected: unknown;
-  actual: unknown;
-  action: DriftAction;
-  reason?: string;
   firstDetectedAt: string;
   lastDetectedAt: string;
   lastTickId: string;

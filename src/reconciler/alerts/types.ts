@@ -14,25 +14,35 @@ export interface PairRef {
 /** What Lockdown did about a difference. */
 export type DriftAction = 'repaired' | 'reportedOnly' | 'skipped' | 'failed';
 
-/** One detected difference between a policy and a resource. */
-export interface DriftEvent {
+/** What one difference is: the facts every event, record, alert and history entry of it repeats. */
+export interface DriftFacts {
   /** Stable across ticks: policy|pair|resource|aspect|field (ids lower-cased; pair "*" when the resource serves every pair). */
   key: string;
   policy: string;
-  /** The pair, when the resource belongs to exactly one pair of the policy. */
-  pair?: PairRef;
   /** Every pair of the policy this difference touches. */
   pairs: PairRef[];
   resourceId: string;
   aspect: DriftAspect;
   field: string;
-  symbol: '+' | '~' | '-';
   /** What the policy wants (null: absent). */
   expected: unknown;
   /** What Azure had (null: absent). */
   actual: unknown;
   action: DriftAction;
   reason?: string;
+}
+
+/** The facts alone, without the fields a record or event adds. */
+export function driftFacts(source: DriftFacts): DriftFacts {
+  const { key, policy, pairs, resourceId, aspect, field, expected, actual, action, reason } = source;
+  return { key, policy, pairs, resourceId, aspect, field, expected, actual, action, ...(reason ? { reason } : {}) };
+}
+
+/** One detected difference between a policy and a resource. */
+export interface DriftEvent extends DriftFacts {
+  /** The pair, when the resource belongs to exactly one pair of the policy. */
+  pair?: PairRef;
+  symbol: '+' | '~' | '-';
   /** When the difference was observed (ISO). */
   detectedAt: string;
   tickId: string;
@@ -59,20 +69,10 @@ export type Actor = ActorFound | ActorUnknown;
 export type AlertKind = 'opened' | 'reminder' | 'resolved';
 
 /** What every sink renders: one alert about one drift record. */
-export interface AlertMessage {
+export interface AlertMessage extends DriftFacts {
   /** Unique per notification: the idempotency key receivers may dedupe on. */
   alertId: string;
   kind: AlertKind;
-  key: string;
-  policy: string;
-  pairs: PairRef[];
-  resourceId: string;
-  aspect: DriftAspect;
-  field: string;
-  expected: unknown;
-  actual: unknown;
-  action: DriftAction;
-  reason?: string;
   actor?: Actor;
   firstDetectedAt: string;
   lastDetectedAt: string;
@@ -102,19 +102,9 @@ export interface PairStatus {
 }
 
 /** A drift event as the history keeps it: with its actor, once known. */
-export interface HistoryEntry {
+export interface HistoryEntry extends DriftFacts {
   at: string;
   /** detected: a new difference; resolved: it is gone (repaired, or fixed by hand). */
   kind: 'detected' | 'resolved';
-  key: string;
-  policy: string;
-  pairs: PairRef[];
-  resourceId: string;
-  aspect: DriftAspect;
-  field: string;
-  expected: unknown;
-  actual: unknown;
-  action: DriftAction;
-  reason?: string;
   actor?: Actor;
 }
