@@ -3,6 +3,8 @@
  * as the Functions host calls it) and the `lockdown` CLI.
  */
 import { InvocationContext } from '@azure/functions';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
 import { reconcileTimer } from '../../src/functions/reconcileTimer';
 import { runCli } from '../../src/cli/main';
 import { OPERATOR_TOKEN, pairPolicy, startEmulatorWorld, type EmulatorWorld } from '../support/emulatorWorld';
@@ -113,5 +115,19 @@ describe('lockdown CLI', () => {
   it('rejects an unknown command and an unknown output format', async () => {
     expect((await cli(['destroy'])).code).toBe(1);
     expect((await cli(['plan', '-o', 'yaml'])).code).toBe(1);
+  });
+});
+
+describe('the packaged entry points', () => {
+  it('bin/lockdown.js runs the compiled CLI (npm ci builds dist/ through `prepare`)', () => {
+    const root = path.resolve(__dirname, '../..');
+    const result = spawnSync(process.execPath, ['bin/lockdown.js', 'validate', 'policies'], { cwd: root, encoding: 'utf8' });
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toMatch(/^\d+ file\(s\), \d+ valid polic(y|ies), 0 error\(s\)\.$/m);
+    expect(result.status).toBe(0);
+  });
+
+  it('the Function app entry registers its functions without the host', () => {
+    expect(() => require('../../src/functions/index')).not.toThrow();
   });
 });
