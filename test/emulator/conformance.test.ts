@@ -12,6 +12,10 @@ import { validateAgainstDefinition } from './support/schema';
 import { sdkClients } from './support/sdkClients';
 import { IN_SCOPE_OPERATIONS, SPEC_FILES, SPECIFICATION_DIR } from './support/specs';
 import { validateTraffic, type OavResult } from './support/traffic';
+import { ArmPort } from '../../src/reconciler/azure/armPort';
+import { connectionFromSettings } from '../../src/reconciler/azure/connection';
+import { createLogger } from '../../src/reconciler/logger';
+import { runTick } from '../../src/reconciler/tick';
 
 const demo: Topology = JSON.parse(
   fs.readFileSync(path.resolve(__dirname, '../../emulator/topologies/demo.json'), 'utf8'),
@@ -183,6 +187,29 @@ function tamperedCopies(exchanges: RecordedExchange[]): RecordedExchange[] {
   return [site, subnet];
 }
 
+/**
+ * Lockdown's own traffic goes through the same check: a full lockdown of the demo pair with
+ * the policies in policies/, a portal change, the repair, and the actor lookup.
+ */
+async function driveLockdown(emulator: RunningEmulator): Promise<void> {
+  emulator.admin.seed(demo);
+  const port = new ArmPort(connectionFromSettings({ LOCKDOWN_ARM_ENDPOINT: emulator.url, LOCKDOWN_ARM_TOKEN: 'conformance' }), { pollIntervalInMs: 0 });
+  const tick = () => runTick({ policyPaths: [path.resolve(__dirname, '../../policies')], port, logger: createLogger({ level: 'silent' }), apply: true });
+  const started = new Date(Date.now() - 60_000).toISOString();
+  const first = await tick();
+  expect(first.apply!.outcomes.map((outcome) => outcome.outcome)).toEqual(['updated', 'created', 'updated', 'updated']);
+  const payments = `/subscriptions/${SUB}/resourceGroups/fn/providers/Microsoft.Web/sites/payments-func`;
+  await emulator.admin.outOfBand('portal-user@example.test', {
+    method: 'PATCH',
+    path: `${payments}/config/web`,
+    body: { properties: { ipSecurityRestrictionsDefaultAction: 'Allow' } },
+  });
+  const second = await tick();
+  expect(second.apply!.outcomes.map((outcome) => `${outcome.kind} ${outcome.outcome}`)).toEqual(['callee.restrictAccess updated']);
+  const activity = await port.listActivity(payments, started, new Date(Date.now() + 60_000).toISOString());
+  expect(activity.map((record) => record.caller)).toContain('portal-user@example.test');
+}
+
 describe('the emulator conforms to the Azure REST API specs', () => {
   let emulator: RunningEmulator;
   let exchanges: RecordedExchange[];
@@ -194,6 +221,7 @@ describe('the emulator conforms to the Azure REST API specs', () => {
   beforeAll(async () => {
     emulator = await startEmulator({ topology: demo, throttle: false, retryAfterSeconds: 0 });
     await driveEveryOperation(emulator);
+    await driveLockdown(emulator);
     exchanges = emulator.admin.requests().filter((x) => x.url.startsWith('/subscriptions/'));
     polls = exchanges.filter((x) => POLL_PATH.test(x.url));
     pollErrors = polls.flatMap((x) =>
@@ -250,7 +278,8 @@ describe('the emulator conforms to the Azure REST API specs', () => {
 
   test('the subnet PUT runs as an Azure-AsyncOperation that the SDK polls to Succeeded', () => {
     const puts = exchanges.filter((x) => x.operationId === 'Subnets_CreateOrUpdate' && x.status < 300);
-    expect(puts.map((x) => x.status)).toEqual([201, 200]);
+    // a new subnet (201), an update (200), then Lockdown's own update of the demo subnet (200)
+    expect(puts.map((x) => x.status)).toEqual([201, 200, 200]);
     for (const put of puts) {
       expect(new URL(header(put, 'azure-asyncoperation') ?? '').pathname).toMatch(POLL_PATH);
       expect(header(put, 'retry-after')).toBeDefined();
