@@ -110,7 +110,19 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
         io.stderr((error as Error).message);
         return 1;
       }
-      const report = await runTick({ policyPaths, port, logger, apply: command === 'apply', dryRun: values['dry-run'] });
+      const report = await runTick({
+        policyPaths,
+        port,
+        logger,
+        apply: command === 'apply',
+        dryRun: values['dry-run'],
+        haltOnInvalidPolicies: values['fail-on-invalid'],
+      });
+      if (report.halted) {
+        for (const problem of report.policies.problems) io.stderr(formatProblem(problem));
+        io.stderr(`invalid policy files (${report.policies.invalidFiles.join(', ')}): nothing was planned or written (--fail-on-invalid)`);
+        return 1;
+      }
       if (output === 'text') for (const problem of report.policies.problems) io.stderr(formatProblem(problem));
       if (output === 'json') io.stdout(renderPlanJson(report.plan, report.apply));
       else if (output === 'markdown') io.stdout(renderPlanMarkdown(report.plan));

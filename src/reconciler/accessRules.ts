@@ -15,8 +15,11 @@ const PRIORITY_STEP = 10;
 /** ARM appends this rule on read; it is never stored and never compared. */
 export const IMPLICIT_RULE_PRIORITY = 2147483647;
 
+export const OWNED_RULE_NAME_PREFIX = 'ld-';
+
+/** Lockdown's own rules carry both its name prefix and its description prefix. */
 export function isOwnedRule(rule: AccessRule): boolean {
-  return (rule.description ?? '').startsWith(OWNED_RULE_PREFIX);
+  return (rule.name ?? '').startsWith(OWNED_RULE_NAME_PREFIX) && (rule.description ?? '').startsWith(OWNED_RULE_PREFIX);
 }
 
 export function isImplicitRule(rule: AccessRule): boolean {
@@ -24,7 +27,7 @@ export function isImplicitRule(rule: AccessRule): boolean {
 }
 
 function ruleName(base: string): string {
-  return `ld-${base}`.slice(0, RULE_NAME_MAX);
+  return `${OWNED_RULE_NAME_PREFIX}${base}`.slice(0, RULE_NAME_MAX);
 }
 
 function ownedDescription(policies: string[]): string {

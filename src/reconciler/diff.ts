@@ -325,7 +325,7 @@ function diffRuleSet(field: string, observedRules: AccessRule[], owned: AccessRu
   for (const rule of removed) {
     changes.push({ aspect: field === 'scmIpSecurityRestrictions' ? 'scm' : 'accessRule', field: `${field}[${rule.name ?? describeRule(rule)}]`, symbol: '-', before: rule });
   }
-  return { desired, changes, removed: removed.filter((rule) => !isOwnedRule(rule)), kept: exclusive ? [] : foreign };
+  return { desired, changes, removed, kept: exclusive ? [] : foreign };
 }
 
 function scmOwnedRules(scm: ScmSpec, policies: LockdownPolicy[]): AccessRule[] {

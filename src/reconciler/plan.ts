@@ -43,7 +43,7 @@ export type WriteRequest =
       expected?: { accessRules?: AccessRule[]; scmAccessRules?: AccessRule[] };
     };
 
-export type SkipReason = 'audit' | 'suspended' | 'dryRun' | 'blocked';
+export type SkipReason = 'audit' | 'suspended' | 'dryRun' | 'blocked' | 'invalidPolicy';
 
 export type Enforcement = { apply: true } | { apply: false; reason: SkipReason; detail: string };
 

@@ -22,6 +22,8 @@ export interface TickOptions {
   logger: Logger;
   /** false: plan only (CLI `plan`). */
   apply: boolean;
+  /** Stop before observing when any policy file is invalid (CLI --fail-on-invalid). */
+  haltOnInvalidPolicies?: boolean;
   dryRun?: boolean;
   now?: () => Date;
   readConcurrency?: number;
@@ -38,6 +40,8 @@ export interface TickReport {
   policies: LoadedPolicies;
   plan: Plan;
   apply?: ApplyReport;
+  /** True when haltOnInvalidPolicies stopped the tick before it observed anything. */
+  halted?: boolean;
 }
 
 export async function runTick(options: TickOptions): Promise<TickReport> {
@@ -57,13 +61,22 @@ export async function runTick(options: TickOptions): Promise<TickReport> {
     log.error({ event: 'lockdown.invalidPolicyFiles', files: loaded.invalidFiles }, `${loaded.invalidFiles.length} invalid policy file(s) skipped: nothing they declare is written`);
   }
 
+  if (options.haltOnInvalidPolicies && loaded.invalidFiles.length > 0) {
+    log.error({ event: 'lockdown.halted', files: loaded.invalidFiles }, 'invalid policy files: nothing was observed or written');
+    return { tickId, startedAt, finishedAt: now().toISOString(), policies: loaded, plan: { actions: [], conditions: [], policies: [], unchanged: [] }, halted: true };
+  }
+
   const observed = await observe(options.port, loaded.policies, {
     concurrency: options.readConcurrency,
     abortSignal: options.applyOptions?.abortSignal,
     now,
   });
   const planNow = observed.observedAt;
-  const plan = applyModes(diff({ policies: loaded.policies, observed, now: planNow }), loaded.policies, { now: planNow, dryRun: options.dryRun });
+  const plan = applyModes(diff({ policies: loaded.policies, observed, now: planNow }), loaded.policies, {
+    now: planNow,
+    dryRun: options.dryRun,
+    frozenResources: loaded.frozenResources,
+  });
 
   log.info(
     { event: 'lockdown.plan', policies: loaded.policies.length, actions: plan.actions.length, conditions: plan.conditions.length, unchanged: plan.unchanged.length },

@@ -104,7 +104,11 @@ describe('lockdown CLI', () => {
     expect(validate.code).toBe(1);
     expect(validate.err).toMatch(/bad\.yaml:\d+:\d+ error spec\.mode/);
     expect((await cli(['plan', world.policyDir])).code).toBe(0);
-    expect((await cli(['plan', world.policyDir, '--fail-on-invalid'])).code).toBe(1);
+    world.emulator.admin.clearRequests();
+    const strict = await cli(['apply', world.policyDir, '--fail-on-invalid']);
+    expect(strict.code).toBe(1);
+    expect(strict.err).toContain('nothing was planned or written');
+    expect(world.emulator.admin.requests()).toEqual([]); // stopped before observing anything
   });
 
   it('schema prints the JSON Schema', async () => {

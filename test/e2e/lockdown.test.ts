@@ -232,12 +232,36 @@ describe('Lockdown on the emulator', () => {
     expect(configOf(world.emulator.admin.state(), ids.payments).properties.ipSecurityRestrictionsDefaultAction).not.toBe('Deny');
   });
 
+  it('never lets a typo in one policy file cut off the callers it declares', async () => {
+    // inventory-web (its own plan, so its own subnet) and orders-web both call payments-func.
+    const topology = demoTopology();
+    topology.serverFarms.push({ resourceGroup: 'web', name: 'inventory-plan', location: 'westeurope', sku: { name: 'P1v3', tier: 'PremiumV3' } });
+    topology.sites.push({ resourceGroup: 'web', name: 'inventory-web', location: 'westeurope', kind: 'app', serverFarm: 'inventory-plan' });
+    world.emulator.admin.seed(topology);
+    const inventory = ids.orders.replace('orders-web', 'inventory-web');
+    const inventoryPolicy = pairPolicy({ name: 'inventory-to-payments', callers: [inventory], subnet: ids.data });
+    world.writePolicies({ 'inventory.yaml': inventoryPolicy });
+    await world.tick();
+    expect(owned(rulesOf(world.emulator.admin.state(), ids.payments))).toHaveLength(2);
+
+    world.writePolicies({ 'inventory.yaml': inventoryPolicy.replace('callers:', 'calers:') });
+    world.emulator.admin.clearRequests();
+    const report = await world.tick();
+    const callee = report.plan.actions.find((action) => action.kind === 'callee.restrictAccess')!;
+    expect(callee.enforcement).toMatchObject({ apply: false, reason: 'invalidPolicy' });
+    expect(world.writes()).toEqual([]);
+    expect(owned(rulesOf(world.emulator.admin.state(), ids.payments)).map((rule) => rule.vnetSubnetResourceId.toLowerCase()).sort()).toEqual(
+      [ids.apps.toLowerCase(), ids.data.toLowerCase()].sort(),
+    );
+  });
+
   it('never writes for an invalid policy file and still reconciles the valid ones', async () => {
-    world.writePolicies({ 'broken.yaml': pairPolicy({ name: 'broken', callees: [ids.legacy] }).replace('callers:', 'calers:') });
+    const inventory = ids.orders.replace('orders-web', 'inventory-web');
+    world.writePolicies({ 'broken.yaml': pairPolicy({ name: 'broken', callers: [inventory], callees: [ids.legacy], subnet: ids.data }).replace('callers:', 'calers:') });
     const report = await world.tick();
     expect(report.policies.invalidFiles.map((file) => file.split('/').pop())).toEqual(['broken.yaml']);
     expect(report.plan.actions.every((action) => !action.policies.includes('broken'))).toBe(true);
-    expect(world.writes().some((write) => write.url.includes('legacy-func'))).toBe(false);
+    expect(world.writes().some((write) => /legacy-func|subnets\/data/.test(write.url))).toBe(false);
     expect(world.writes().some((write) => write.url.includes('payments-func'))).toBe(true);
   });
 });

@@ -1,7 +1,8 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { loadPolicies } from '../../src/reconciler/policy/load';
+import { loadPolicies, resourceIdsIn } from '../../src/reconciler/policy/load';
+import { EVERY_RESOURCE } from '../../src/reconciler/policy/types';
 import { FIXTURES, policyYaml } from './helpers';
 
 const LOAD = path.join(FIXTURES, 'load');
@@ -76,5 +77,30 @@ describe('loading policy files', () => {
       ]);
       expect(loaded.policies).toEqual([]);
     });
+  });
+});
+
+describe('what an invalid file protects', () => {
+  it('lists every app and subnet id written in an invalid file, and none from valid files', async () => {
+    const loaded = await loadPolicies([LOAD]);
+    const broken = path.join(LOAD, 'broken.yaml');
+    expect(loaded.frozenResources.length).toBeGreaterThan(0);
+    expect(loaded.frozenResources.every((resource) => resource.file === broken)).toBe(true);
+    expect(loaded.frozenResources.map((resource) => resource.id)).toEqual(resourceIdsIn(readFileSync(broken, 'utf8')));
+  });
+
+  it('finds ids in text that is not even YAML, lower-cased, once each', () => {
+    const text = '{{ nonsense: /subscriptions/S/resourceGroups/fn/providers/Microsoft.Web/sites/Payments-Func, "x" ]\n' +
+      '  - /subscriptions/S/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/hub/subnets/apps # comment\n' +
+      '  - /subscriptions/s/resourcegroups/fn/providers/microsoft.web/sites/payments-func\n';
+    expect(resourceIdsIn(text)).toEqual([
+      '/subscriptions/s/resourcegroups/fn/providers/microsoft.web/sites/payments-func',
+      '/subscriptions/s/resourcegroups/net/providers/microsoft.network/virtualnetworks/hub/subnets/apps',
+    ]);
+  });
+
+  it('protects everything when a named file cannot be read', async () => {
+    const loaded = await loadPolicies([path.join(LOAD, 'does-not-exist.yaml')]);
+    expect(loaded.frozenResources).toEqual([{ id: EVERY_RESOURCE, file: path.join(LOAD, 'does-not-exist.yaml') }]);
   });
 });

@@ -290,3 +290,17 @@ describe('the generation of a policy', () => {
     expect(policyGeneration({ ...rest, callers: [...rest.callers].reverse(), source: { file: 'x', line: 9, column: 9 } })).toBe(generation);
   });
 });
+
+describe('keys that every JavaScript object has', () => {
+  it('are unknown fields, never a silently dropped policy', () => {
+    const loaded = loadFixture('invalid/prototype-keys.yaml');
+    expect(loaded.policies).toEqual([]);
+    expect(loaded.invalidFiles).toHaveLength(1);
+    expect(errorsOf(loaded).map((problem) => [problem.path, problem.line, problem.column])).toEqual([
+      ['metadata.constructor', 5, 3],
+      ['spec.__proto__', 7, 3],
+      ['spec.toString', 8, 3],
+      ['spec.callees[0].hasOwnProperty', 14, 7],
+    ]);
+  });
+});

@@ -154,7 +154,7 @@ describe('diff', () => {
     const world = World.lockedDown().withSite(PAYMENTS, {}, { accessRules: [{ ...subnetRule(), priority: 5000 }], defaultAction: 'Deny', scmUseMain: true });
     const callee = action(plan(world), 'callee.restrictAccess')!;
     expect(callee.changes.map((change) => change.symbol).sort()).toEqual(['+', '-']);
-    expect(callee.removedRules).toBeUndefined(); // an owned rule is replaced, not "removed"
+    expect(callee.removedRules).toEqual([{ ...subnetRule(), priority: 5000 }]); // every removed rule is recorded in full
   });
 
   it('compares subnet ids without regard to case', () => {
@@ -306,5 +306,15 @@ describe('diff: optimistic concurrency', () => {
     const world = World.open().withSubnet(APPS, { etag: 'W/"42"' });
     const subnet = action(plan(world), 'subnet.enableAppServiceAccess')!;
     expect(subnet.write).toMatchObject({ operation: 'putSubnet', ifMatch: 'W/"42"' });
+  });
+});
+
+describe('diff: which rules are Lockdown\'s own', () => {
+  it('needs both the ld- name and the lockdown: description, so a look-alike rule is kept (non-exclusive)', () => {
+    const lookAlike = foreignRule({ name: 'manual', description: 'lockdown: copied by hand', ipAddress: '198.51.100.0/24', priority: 70 });
+    const world = World.lockedDown().withSite(PAYMENTS, {}, { accessRules: [subnetRule(), lookAlike], defaultAction: 'Deny', scmUseMain: true });
+    const result = plan(world, [policy({ exclusive: false })]);
+    expect(result.actions).toEqual([]);
+    expect(result.conditions).toEqual([expect.objectContaining({ reason: 'ForeignRulesKept' })]);
   });
 });

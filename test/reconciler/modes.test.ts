@@ -1,7 +1,7 @@
 import { diff } from '../../src/reconciler/diff';
 import { applyModes } from '../../src/reconciler/modes';
-import type { LockdownPolicy } from '../../src/reconciler/policy/types';
-import { NOW, policy, siteId, World } from '../support/world';
+import { EVERY_RESOURCE, type LockdownPolicy } from '../../src/reconciler/policy/types';
+import { NOW, PAYMENTS, policy, siteId, World } from '../support/world';
 
 const planFor = (policies: LockdownPolicy[], options: { dryRun?: boolean } = {}) => {
   const world = World.open().withSite(siteId('web', 'inventory-web'), {}, {});
@@ -58,5 +58,24 @@ describe('modes', () => {
     const world = World.open().withPlan('/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/web/providers/Microsoft.Web/serverfarms/web-plan', 'Dynamic');
     const plan = applyModes(diff({ policies, observed: world.observed(), now: NOW }), policies, { now: NOW, dryRun: true });
     expect(plan.actions.map((action) => (action.enforcement.apply ? 'apply' : action.enforcement.reason))).toEqual(['dryRun', 'blocked']);
+  });
+});
+
+describe('modes: resources named by an invalid policy file', () => {
+  it('never writes a resource an invalid file names', () => {
+    const plan = planFor([policy()]);
+    const frozen = applyModes(plan, [policy()], { now: NOW, frozenResources: [{ id: PAYMENTS.toLowerCase(), file: 'policies/typo.yaml' }] });
+    const byKind = Object.fromEntries(frozen.actions.map((action) => [action.kind, action.enforcement]));
+    expect(byKind['callee.restrictAccess']).toEqual({
+      apply: false,
+      reason: 'invalidPolicy',
+      detail: 'named in the invalid policy file policies/typo.yaml: nothing it names is written until it is fixed',
+    });
+    expect(byKind['subnet.enableAppServiceAccess']).toEqual({ apply: true });
+  });
+
+  it('writes nothing at all when a policy file could not be read', () => {
+    const frozen = applyModes(planFor([policy()]), [policy()], { now: NOW, frozenResources: [{ id: EVERY_RESOURCE, file: 'policies/locked.yaml' }] });
+    expect(frozen.actions.every((action) => !action.enforcement.apply && action.enforcement.reason === 'invalidPolicy')).toBe(true);
   });
 });

@@ -8,9 +8,10 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { DEFAULT_MAX_FILE_BYTES, fileTooLargeProblem, parsePolicyYaml } from './parse';
 import type { ParsePolicyYamlOptions } from './parse';
+import { canonicalId } from '../resourceId';
 import { contradictionProblems, duplicateNameProblems, validateDocument } from './validate';
 import type { DocumentValidation } from './validate';
-import type { LoadedPolicies, PolicyProblem } from './types';
+import { EVERY_RESOURCE as EVERYTHING, type FrozenResource, type LoadedPolicies, type PolicyProblem } from './types';
 
 export interface LoadPoliciesOptions {
   /** Files larger than this are rejected unread. Default 1 MiB. */
@@ -62,18 +63,25 @@ export async function loadPolicies(paths: string[], options: LoadPoliciesOptions
   }
 
   const sources: PolicySource[] = [];
+  const frozenResources: FrozenResource[] = [];
   const failedFiles = new Set(unreadable.map((p) => p.file));
+  for (const file of failedFiles) frozenResources.push({ id: EVERYTHING, file });
   for (const file of files) {
     if (failedFiles.has(file)) continue;
     try {
       const size = (await stat(file)).size;
       if (size > maxFileBytes) {
         unreadable.push(fileTooLargeProblem(file, size, maxFileBytes));
+        // Not parsed, but what it names is still protected from writes.
+        const scannable = size <= MAX_SCANNED_BYTES;
+        const ids = scannable ? resourceIdsIn(await readFile(file, 'utf8')) : [EVERYTHING];
+        frozenResources.push(...ids.map((id) => ({ id, file })));
         continue;
       }
       sources.push({ file, text: await readFile(file, 'utf8') });
     } catch (error) {
       unreadable.push(readProblem(file, error));
+      frozenResources.push({ id: EVERYTHING, file });
     }
   }
 
@@ -84,6 +92,7 @@ export async function loadPolicies(paths: string[], options: LoadPoliciesOptions
     problems,
     invalidFiles: files.filter((file) => problems.some((p) => p.file === file && p.severity === 'error')),
     files,
+    frozenResources: [...frozenResources, ...loaded.frozenResources],
   };
 }
 
@@ -120,7 +129,18 @@ export function loadPolicyTexts(sources: PolicySource[], options: LoadPoliciesOp
     problems: sortProblems(problems),
     invalidFiles,
     files,
+    frozenResources: sources.filter((source) => invalid.has(source.file)).flatMap((source) => resourceIdsIn(source.text).map((id) => ({ id, file: source.file }))),
   };
+}
+
+const MAX_SCANNED_BYTES = 64 * 1024 * 1024;
+
+/** App and subnet ids written anywhere in a text, even one that does not parse. */
+const RESOURCE_ID_IN_TEXT =
+  /\/subscriptions\/[^/\s'"]+\/resourceGroups\/[^/\s'"]+\/providers\/(?:Microsoft\.Web\/sites|Microsoft\.Network\/virtualNetworks\/[^/\s'"]+\/subnets)\/[^/\s'",}\]#]+/gi;
+
+export function resourceIdsIn(text: string): string[] {
+  return [...new Set([...text.matchAll(RESOURCE_ID_IN_TEXT)].map((match) => canonicalId(match[0])))];
 }
 
 async function policyFilesUnder(directory: string): Promise<string[]> {

@@ -92,4 +92,19 @@ export interface LoadedPolicies {
   invalidFiles: string[];
   /** Every file that was read. */
   files: string[];
+  /**
+   * Resources named anywhere in an invalid file (found by their ids in its text, whatever
+   * its structure): nothing is written to them until the file is fixed, so a typo never
+   * turns into the removal of what that file's policy protects.
+   */
+  frozenResources: FrozenResource[];
+}
+
+/** The id that freezes every resource: a policy file that could not be read may protect anything. */
+export const EVERY_RESOURCE = '*';
+
+export interface FrozenResource {
+  /** Canonical (lower-cased) ARM id. */
+  id: string;
+  file: string;
 }

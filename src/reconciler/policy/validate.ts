@@ -254,7 +254,8 @@ function checkObject(walk: Walk, node: YamlNode, field: ObjectField, path: strin
   const misspelt = new Set<string>();
   for (const entry of node.entries) {
     const childPath = join(path, entry.key);
-    const child = field.fields[entry.key];
+    // Own keys only: 'constructor' or '__proto__' must be unknown fields, not Object.prototype's.
+    const child = Object.hasOwn(field.fields, entry.key) ? field.fields[entry.key] : undefined;
     if (!child) {
       const suggestion = didYouMean(entry.key, valid);
       if (suggestion) misspelt.add(suggestion);
@@ -379,6 +380,10 @@ export function validateDocument(file: string, document: ParsedDocument): Docume
   const nameIsValid = nameNode !== undefined && checkField({ ...walk, problems: [] }, nameNode, nameField, 'metadata.name');
   const name = nameIsValid ? { value: text(nameNode)!, position: nameNode!.position } : undefined;
   const finish = (policy?: LockdownPolicy): DocumentValidation => {
+    if (!policy && !walk.problems.some((p) => p.severity === 'error')) {
+      // Fail closed: a document that yields no policy must say why, or its file would pass as valid.
+      problem(walk, root.position, '', 'this document was not understood as a policy', 'check it against the policy reference; this is a validator gap, please report it');
+    }
     const problems = name ? walk.problems.map((p) => ({ ...p, policy: name.value })) : walk.problems;
     return { file, problems, ...(policy ? { policy } : {}), ...(name ? { name } : {}) };
   };
