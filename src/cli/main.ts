@@ -133,6 +133,8 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
       const invalid = report.policies.invalidFiles.length > 0;
       if (invalid && values['fail-on-invalid']) return 1;
       if (report.apply?.outcomes.some((outcome) => outcome.outcome === 'failed')) return 1;
+      // A pair that could not be read or cannot be enforced is an error, not "no changes".
+      if (report.plan.conditions.some((condition) => condition.severity === 'error')) return 1;
       if (command === 'plan' && values['detailed-exitcode']) return report.plan.actions.length > 0 ? 2 : 0;
       return 0;
     }

@@ -111,6 +111,14 @@ describe('lockdown CLI', () => {
     expect(world.emulator.admin.requests()).toEqual([]); // stopped before observing anything
   });
 
+  it('exits 1 when pairs cannot be read, even with --detailed-exitcode', async () => {
+    world.emulator.admin.setRbac(['Microsoft.Web/sites/read']);
+    const result = await cli(['plan', world.policyDir, '--detailed-exitcode']);
+    expect(result.code).toBe(1);
+    expect(result.out).toContain('AuthorizationFailed');
+    expect(result.out).not.toContain('Every declared pair matches');
+  });
+
   it('schema prints the JSON Schema', async () => {
     const schema = JSON.parse((await cli(['schema'])).out);
     expect(schema.$schema).toMatch(/json-schema/);

@@ -33,6 +33,12 @@ describe('plan rendering', () => {
     );
   });
 
+  it('never says every pair matches when a condition is an error', () => {
+    const plan = diff({ policies: [policy()], observed: World.lockedDown().without('/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/hub/subnets/apps').observed(), now: NOW });
+    expect(plan.actions.filter((action) => action.enforcement.apply)).toEqual([]);
+    expect(renderPlanText({ ...plan, actions: [] })).toContain('No changes planned, but 1 error condition(s)');
+  });
+
   it('marks actions that modes keep from being applied, and lists conditions', () => {
     const policies = [policy({ mode: 'audit' })];
     const world = World.open().withPlan('/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/web/providers/Microsoft.Web/serverfarms/web-plan', 'Dynamic');

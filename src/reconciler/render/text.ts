@@ -4,6 +4,10 @@ import type { Plan } from '../plan';
 import { countBy, enforcementNote, formatChange, VERB_SYMBOL } from './values';
 
 export function planSummaryLine(plan: Plan): string {
+  const errors = plan.conditions.filter((condition) => condition.severity === 'error').length;
+  if (plan.actions.length === 0 && errors > 0) {
+    return `No changes planned, but ${errors} error condition(s): the pairs they name were not checked or cannot be enforced.`;
+  }
   if (plan.actions.length === 0) return 'No changes. Every declared pair matches its policy.';
   const applied = plan.actions.filter((action) => action.enforcement.apply).length;
   const notApplied = countBy(
