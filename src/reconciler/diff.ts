@@ -100,15 +100,29 @@ export function diff(input: DiffInput): Plan {
         }
       }
     }
-    diffCallee(builder, calleeId, calleePolicies, observed, [...dependsOn].sort(), blocker);
+    diffCallee(builder, calleeId, calleePolicies, observed, [...dependsOn].sort(), blocker, new Set(subnetBlockers.keys()));
   }
 
   return {
-    actions: builder.actions,
+    actions: inDependencyOrder(builder.actions),
     conditions: builder.conditions,
     policies: policies.map(summarize(input.now)),
     unchanged: builder.unchanged,
   };
+}
+
+/** Actions ordered so that each comes after what it depends on (stable otherwise), as apply runs them. */
+function inDependencyOrder(actions: PlannedAction[]): PlannedAction[] {
+  const ordered: PlannedAction[] = [];
+  const placed = new Set<string>();
+  const pending = [...actions];
+  while (pending.length > 0) {
+    const index = pending.findIndex((action) => action.dependsOn.every((id) => placed.has(id) || !actions.some((other) => other.id === id)));
+    const [next] = pending.splice(index === -1 ? 0 : index, 1);
+    ordered.push(next);
+    placed.add(next.id);
+  }
+  return ordered;
 }
 
 function summarize(now: string): (policy: LockdownPolicy) => PolicySummary {
@@ -341,6 +355,7 @@ function diffCallee(
   observed: ObservedState,
   dependsOn: string[],
   blocker: Blocker | undefined,
+  blockedSubnets: Set<string>,
 ): void {
   const spec = policies[0].callees.find((callee) => callee.id === calleeId)!;
   const displayId = spec.displayId;
@@ -373,8 +388,38 @@ function diffCallee(
   const changes: FieldChange[] = [];
   const removedRules: AccessRule[] = [];
 
-  const main = diffRuleSet('ipSecurityRestrictions', config.accessRules, ownedRules(subnetGrants, [...extraGrants.values()]), exclusive);
-  if (!sameRules(config.accessRules, main.desired)) {
+  const ownedMain = ownedRules(subnetGrants, [...extraGrants.values()]);
+
+  // A caller that joins a subnet must find it allowed when it arrives: when the callee already
+  // restricts access, its new allow rules go in first, in a write of their own, before any
+  // caller moves; removals and Deny come after every caller is in place.
+  let rulesBeforeRestrict = config.accessRules;
+  let admitId: string | undefined;
+  const connects = dependsOn.filter((id) => id.startsWith('caller.connectToSubnet:'));
+  if (config.defaultAction === 'Deny' && connects.length > 0) {
+    const present = new Set(config.accessRules.map(ruleKey));
+    const additions = ownedMain.filter(
+      (rule) => !present.has(ruleKey(rule)) && !(rule.vnetSubnetResourceId && blockedSubnets.has(canonicalId(rule.vnetSubnetResourceId))),
+    );
+    if (additions.length > 0) {
+      rulesBeforeRestrict = [...config.accessRules, ...additions];
+      const admit = builder.add({
+        kind: 'callee.admitCallers',
+        verb: 'update',
+        resourceId: displayId,
+        policies: names(policies),
+        summary: `callee ${shortName(displayId)}: allow ${additions.length} new source(s) before callers move; nothing removed yet`,
+        changes: additions.map((rule) => ({ aspect: 'accessRule' as const, field: `ipSecurityRestrictions[${rule.name}]`, symbol: '+' as const, after: rule })),
+        dependsOn: dependsOn.filter((id) => id.startsWith('subnet.')),
+        write: { operation: 'updateSiteConfig', siteId: displayId, patch: { accessRules: rulesBeforeRestrict }, expected: { accessRules: config.accessRules } },
+      });
+      admitId = admit.id;
+      for (const action of builder.actions) if (connects.includes(action.id)) action.dependsOn.push(admit.id);
+    }
+  }
+
+  const main = diffRuleSet('ipSecurityRestrictions', rulesBeforeRestrict, ownedMain, exclusive);
+  if (!sameRules(rulesBeforeRestrict, main.desired)) {
     patch.accessRules = main.desired;
     changes.push(...main.changes);
     removedRules.push(...main.removed);
@@ -430,13 +475,13 @@ function diffCallee(
         policies: names(policies),
         summary: `callee ${shortName(displayId)}: ${summarizeCalleeChanges(changes)}`,
         changes,
-        dependsOn,
+        dependsOn: admitId ? [...dependsOn, admitId] : dependsOn,
         write: {
           operation: 'updateSiteConfig',
           siteId: displayId,
           patch,
           expected: {
-            ...(patch.accessRules ? { accessRules: config.accessRules } : {}),
+            ...(patch.accessRules ? { accessRules: rulesBeforeRestrict } : {}),
             ...(patch.scmAccessRules ? { scmAccessRules: config.scmAccessRules } : {}),
           },
         },

@@ -20,6 +20,7 @@ export type ActionKind =
   | 'subnet.enableAppServiceAccess'
   | 'caller.connectToSubnet'
   | 'caller.routeAllTraffic'
+  | 'callee.admitCallers'
   | 'callee.restrictAccess'
   | 'callee.enablePublicAccess';
 

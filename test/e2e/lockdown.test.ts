@@ -84,6 +84,31 @@ describe('Lockdown on the emulator', () => {
     expect(world.emulator.admin.history().length).toBeGreaterThan(4);
   });
 
+  it('moves a caller to another subnet without cutting it off in any intermediate state', async () => {
+    await world.tick();
+    const before = world.emulator.admin.history().length;
+    world.writePolicies({ 'orders.yaml': pairPolicy({ subnet: ids.data }) });
+    const report = await world.tick();
+    expect(report.apply!.outcomes.map((outcome) => `${outcome.kind} ${outcome.outcome}`)).toEqual([
+      'subnet.enableAppServiceAccess updated',
+      'callee.admitCallers updated',
+      'caller.connectToSubnet updated',
+      'callee.restrictAccess updated',
+    ]);
+    const states = world.emulator.admin.history().slice(before - 1);
+    expect(states.length).toBeGreaterThan(4);
+    for (const state of states) {
+      const integrated = siteOf(state, ids.orders).properties.virtualNetworkSubnetId?.toLowerCase();
+      const allowed = rulesOf(state, ids.payments)
+        .filter((rule) => rule.action === 'Allow' && rule.vnetSubnetResourceId)
+        .map((rule) => rule.vnetSubnetResourceId.toLowerCase());
+      expect({ cause: state.cause, allowed: allowed.includes(integrated) }).toEqual({ cause: state.cause, allowed: true });
+    }
+    const finalRules = owned(rulesOf(world.emulator.admin.state(), ids.payments)).map((rule) => rule.vnetSubnetResourceId.toLowerCase());
+    expect(finalRules).toEqual([ids.data.toLowerCase()]);
+    expect((await world.tick()).plan.actions).toEqual([]);
+  });
+
   describe('repairs drift', () => {
     beforeEach(async () => {
       await world.tick();

@@ -318,3 +318,33 @@ describe('diff: which rules are Lockdown\'s own', () => {
     expect(result.conditions).toEqual([expect.objectContaining({ reason: 'ForeignRulesKept' })]);
   });
 });
+
+describe('diff: a caller moving to another subnet is never cut off', () => {
+  const DATA = subnetId('hub', 'data');
+  const moved = () =>
+    World.lockedDown().withSubnet(DATA, { serviceEndpoints: [{ service: 'Microsoft.Web' }], delegations: [{ name: 'd', serviceName: 'Microsoft.Web/serverFarms' }] });
+
+  it('allows the new subnet on the callee before the caller moves, and removes the old rule after', () => {
+    const result = plan(moved(), [policy({ subnet: DATA })]);
+    expect(kinds(result)).toEqual(['callee.admitCallers', 'caller.connectToSubnet', 'callee.restrictAccess']);
+    const admit = action(result, 'callee.admitCallers')!;
+    const connect = action(result, 'caller.connectToSubnet')!;
+    const restrict = action(result, 'callee.restrictAccess')!;
+    expect(connect.dependsOn).toContain(admit.id);
+    expect(restrict.dependsOn).toEqual(expect.arrayContaining([admit.id, connect.id]));
+    const newRule = subnetRule(DATA);
+    expect(admit.write).toEqual({
+      operation: 'updateSiteConfig',
+      siteId: PAYMENTS,
+      patch: { accessRules: [subnetRule(), newRule] },
+      expected: { accessRules: [subnetRule()] },
+    });
+    expect(restrict.write).toEqual({ operation: 'updateSiteConfig', siteId: PAYMENTS, patch: { accessRules: [newRule] }, expected: { accessRules: [subnetRule(), newRule] } });
+    expect(restrict.removedRules).toEqual([subnetRule()]);
+  });
+
+  it('needs no separate step while the callee is still open', () => {
+    const world = moved().withSite(PAYMENTS, {}, {});
+    expect(kinds(plan(world, [policy({ subnet: DATA })]))).toEqual(['caller.connectToSubnet', 'callee.restrictAccess']);
+  });
+});
