@@ -1,11 +1,12 @@
 /** Function app entry point (v4 programming model): registers every function. */
 import { app } from '@azure/functions';
 import { reconcileTimer } from './reconcileTimer';
-import { readSettings } from './settings';
+import { readSchedule } from './settings';
 import { statusHttp } from './statusHttp';
 
 app.timer('lockdownReconcile', {
-  schedule: readSettings().schedule,
+  // Only the schedule here: any other invalid setting fails each tick with its message instead.
+  schedule: readSchedule(),
   runOnStartup: false,
   useMonitor: true,
   handler: async (timer, context) => {

@@ -9,7 +9,24 @@ import { connectionFromSettings } from '../reconciler/azure/connection';
 import { createLogger } from '../reconciler/logger';
 import { runTick, type TickReport } from '../reconciler/tick';
 import { hostLogStream } from './hostLogStream';
-import { readSettings } from './settings';
+import { readSettings, type ReconcilerSettings } from './settings';
+
+/** In-flight reads and sends are aborted this long after the deadline... */
+export const ABORT_GRACE_MS = 60_000;
+/** ...but never later than this before host.json's functionTimeout. */
+export const FUNCTION_TIMEOUT_MARGIN_MS = 15_000;
+
+/**
+ * One deadline for the whole tick: apply starts no write after `deadlineInMs`, the alerting
+ * pass starts no delivery or Activity Log lookup after it, and `abortAt` is when in-flight
+ * reads, writes and sends are aborted.
+ */
+export function tickDeadline(startedAt: number, settings: Pick<ReconcilerSettings, 'timeBudgetInMs' | 'functionTimeoutInMs'>): { deadlineInMs: number; abortAt: number } {
+  const deadlineInMs = startedAt + settings.timeBudgetInMs;
+  let abortAt = deadlineInMs + ABORT_GRACE_MS;
+  if (settings.functionTimeoutInMs !== undefined) abortAt = Math.min(abortAt, startedAt + settings.functionTimeoutInMs - FUNCTION_TIMEOUT_MARGIN_MS);
+  return { deadlineInMs, abortAt: Math.max(abortAt, deadlineInMs) };
+}
 
 let tickInProgress = false;
 
@@ -38,14 +55,29 @@ function summarize(report: TickReport): TickSummary {
 
 export async function reconcileTimer(timer: Timer, context: InvocationContext): Promise<TickSummary> {
   const startedAt = Date.now();
-  const settings = readSettings();
+  let settings: ReconcilerSettings;
+  try {
+    settings = readSettings();
+  } catch (error) {
+    // Fail closed: an invalid setting (a mistyped LOCKDOWN_DRY_RUN) means no tick at all.
+    createLogger({ level: 'error', destination: hostLogStream(context) }).error({ event: 'lockdown.settingsInvalid', error: (error as Error).message }, `no tick: ${(error as Error).message}`);
+    throw error;
+  }
   const logger = createLogger({ level: settings.logLevel, destination: hostLogStream(context) });
   if (tickInProgress) {
     logger.warn({ event: 'lockdown.tickSkipped', invocationId: context.invocationId }, 'previous tick still running; this one is skipped');
     return { skipped: 'previous tick still running', actions: 0, outcomes: {}, pending: 0, invalidFiles: [] };
   }
   tickInProgress = true;
+  const { deadlineInMs, abortAt } = tickDeadline(startedAt, settings);
+  const controller = new AbortController();
+  const abortTimer = setTimeout(
+    () => controller.abort(new Error(`time budget (${settings.timeBudgetInMs / 1000} s) and grace used up: in-flight work aborted`)),
+    Math.max(0, abortAt - Date.now()),
+  );
+  abortTimer.unref?.();
   try {
+    for (const adjustment of settings.adjustments) logger.warn({ event: 'lockdown.settingAdjusted' }, adjustment);
     if (timer.isPastDue) logger.warn({ event: 'lockdown.pastDue' }, 'timer is past due');
     const connection = connectionFromSettings();
     logger.info({ event: 'lockdown.connection', endpoint: connection.endpoint, credential: connection.credentialKind }, 'connecting to ARM');
@@ -57,12 +89,14 @@ export async function reconcileTimer(timer: Timer, context: InvocationContext): 
       logger: tickLogger,
       apply: true,
       dryRun: settings.dryRun,
-      applyOptions: { deadlineInMs: startedAt + settings.timeBudgetInMs },
+      applyOptions: { deadlineInMs, abortSignal: controller.signal },
     });
-    const summary: TickSummary = { ...summarize(report), alerts: await afterTick(report, { port, logger: tickLogger }) };
+    const alerts = await afterTick(report, { port, logger: tickLogger, deadlineInMs, abortSignal: controller.signal });
+    const summary: TickSummary = { ...summarize(report), alerts };
     logger.info({ event: 'lockdown.tickDone', ...summary, durationInMs: Date.now() - startedAt }, 'tick finished');
     return summary;
   } finally {
+    clearTimeout(abortTimer);
     tickInProgress = false;
   }
 }

@@ -5,6 +5,7 @@
 import { createHmac } from 'node:crypto';
 import { runAlerting } from '../../src/reconciler/alerts/alerting';
 import { LogSink } from '../../src/reconciler/alerts/sinks/log';
+import { SinkError, type AlertSink } from '../../src/reconciler/alerts/sinks/sink';
 import { WebhookSink } from '../../src/reconciler/alerts/sinks/webhook';
 import { HOOK_PATHS, startAlertWorld, WEBHOOK_SECRET, type AlertWorld } from '../support/alertHarness';
 import { ids, OPERATOR, pairPolicy } from '../support/emulatorWorld';
@@ -231,6 +232,42 @@ describe('reliable delivery', () => {
     await alerts.tickAndAlert();
     await alerts.tickAndAlert();
     expect(alerts.webhookAlerts()).toHaveLength(1);
+  });
+
+  it('once the tick is aborted, cuts the send in flight, starts no other, and the next pass delivers each alert once', async () => {
+    await alerts.tickAndAlert();
+    alerts.world.writePolicies({ 'orders.yaml': pairPolicy() });
+    await alerts.tickAndAlert(); // locked down now
+    alerts.world.writePolicies({ 'orders.yaml': pairPolicy({ mode: 'audit' }) });
+    alerts.receiver.requests.length = 0;
+    await portal('erin@example.test', `${ids.payments}/config/web`, { properties: { ipSecurityRestrictionsDefaultAction: 'Allow', scmIpSecurityRestrictionsUseMain: false } });
+    const report = await alerts.world.tick();
+    const controller = new AbortController();
+    let sends = 0;
+    const cutOff: AlertSink = {
+      name: 'webhook',
+      send: async () => {
+        sends++;
+        controller.abort(); // the tick's grace ran out while this send was in flight
+        throw new SinkError('webhook: request failed (AbortError)', false);
+      },
+    };
+    const options = { store: alerts.store, port: alerts.world.port, logger: alerts.logger, renotifyAfterInMs: 0, actorWaitInMs: 0, delivery: { backoffInMs: 1 } };
+    const cut = await runAlerting(report, { ...options, sinks: [new LogSink(alerts.logger), cutOff], abortSignal: controller.signal, deadlineInMs: Date.now() + 60_000 });
+    expect(cut.events).toHaveLength(2);
+    expect(cut).toMatchObject({ delivered: [], pending: 2, leftForNextTick: { deliveries: 2, actorLookups: 0 } });
+    expect(sends).toBe(1);
+    expect(alerts.receiver.requests).toEqual([]);
+    const stored = (await alerts.store.listDrift()).filter(({ value }) => value.alert?.status === 'open');
+    expect(stored).toHaveLength(2);
+
+    const next = await runAlerting(report, { ...options, sinks: [new LogSink(alerts.logger), new WebhookSink(`${alerts.receiver.url}${HOOK_PATHS.webhook}`, WEBHOOK_SECRET)] });
+    expect(next).toMatchObject({ pending: 0, delivered: [expect.anything(), expect.anything()] });
+    expect(next.leftForNextTick).toBeUndefined();
+    const sent = alerts.webhookAlerts();
+    expect(sent.map((alert) => alert.aspect).sort()).toEqual(['defaultAction', 'scm']);
+    expect(sent.every((alert) => alert.actor.caller === 'erin@example.test')).toBe(true);
+    expect(new Set(alerts.logAlerts().filter((line) => line.alertId && stored.some(({ value }) => value.alert!.alertId === line.alertId)).map((line) => line.alertId)).size).toBe(2);
   });
 
   it('keeps an undelivered alert pending and delivers it on the next tick, once, without failing the reconcile', async () => {

@@ -42,3 +42,48 @@ it('still succeeds when the state storage is unreachable', async () => {
   expect(lines.some((line) => line.includes('"event":"lockdown.alertingFailed"'))).toBe(true);
   expect(lines.join('\n')).not.toContain('AccountKey=ZGV2');
 }, 60_000);
+
+it('past the deadline leaves every alert pending, and the next tick delivers them', async () => {
+  process.env.LOCKDOWN_TIME_BUDGET_SECONDS = '0.001';
+  const first: string[] = [];
+  const late = await reconcileTimer(timer, context(first));
+  expect(late.pending).toBe(4);
+  const events = late.alerts!.alerting!.events;
+  expect(events).toBeGreaterThan(0);
+  expect(late.alerts).toMatchObject({ failed: [], alerting: { delivered: [], pending: events, leftForNextTick: { deliveries: events, actorLookups: events } } });
+  expect(alerts.receiver.requests).toEqual([]);
+  expect(first.some((line) => line.includes('"event":"lockdown.alert"'))).toBe(false);
+  expect(first.some((line) => line.includes('"event":"lockdown.alertingDeferred"'))).toBe(true);
+  // Persisted as pending: open, every sink pending with no attempt spent.
+  const stored = await alerts.store.listDrift();
+  expect(stored).toHaveLength(events);
+  for (const { value } of stored) {
+    expect(value.alert).toMatchObject({ kind: 'opened', status: 'open' });
+    expect(Object.values(value.alert!.sinks)).toEqual(Object.keys(value.alert!.sinks).map(() => ({ state: 'pending', attempts: 0 })));
+    expect(value.actor).toMatchObject({ unknown: true, why: 'notYetIngested' });
+  }
+
+  delete process.env.LOCKDOWN_TIME_BUDGET_SECONDS;
+  process.env.LOCKDOWN_DRY_RUN = 'on'; // the drift persists: the pending "opened" alerts are what gets sent
+  const next = await reconcileTimer(timer, context([]));
+  expect(next.alerts!.alerting).toMatchObject({ events, pending: 0 });
+  expect(next.alerts!.alerting!.leftForNextTick).toBeUndefined();
+  expect(next.alerts!.alerting!.delivered).toHaveLength(events);
+  const sent = alerts.webhookAlerts();
+  expect(sent).toHaveLength(events);
+  expect(new Set(sent.map((alert) => alert.alertId))).toEqual(new Set(stored.map(({ value }) => value.alert!.alertId)));
+  expect(alerts.world.writes()).toEqual([]);
+  for (const { value } of await alerts.store.listDrift()) {
+    expect(value.alert!.status).toBe('sent');
+    expect(value.actor).not.toMatchObject({ detail: expect.stringContaining('ran out of time') });
+  }
+}, 60_000);
+
+it('refuses to tick on a boolean setting it cannot read', async () => {
+  process.env.LOCKDOWN_DRY_RUN = 'enabled';
+  const lines: string[] = [];
+  await expect(reconcileTimer(timer, context(lines))).rejects.toThrow(/LOCKDOWN_DRY_RUN must be one of/);
+  expect(lines.some((line) => line.includes('"event":"lockdown.settingsInvalid"'))).toBe(true);
+  expect(alerts.world.writes()).toEqual([]);
+  expect(alerts.receiver.requests).toEqual([]);
+});

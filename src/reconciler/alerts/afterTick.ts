@@ -18,7 +18,10 @@ export interface AfterTickOptions {
   /** Default: Table Storage from the settings. */
   store?: AlertStore;
   now?: () => Date;
+  /** Aborts in-flight Activity Log lookups and sink sends (the tick's deadline plus a grace). */
   abortSignal?: AbortSignal;
+  /** The tick's deadline (epoch ms): after it no delivery or lookup starts; alerts stay pending. */
+  deadlineInMs?: number;
 }
 
 export interface AfterTickReport {
@@ -69,11 +72,23 @@ export async function afterTick(report: TickReport, options: AfterTickOptions): 
       delivery: settings.delivery,
       now: options.now,
       abortSignal: options.abortSignal,
+      deadlineInMs: options.deadlineInMs,
     });
     result.alerting = { ...alerting, events: alerting.events.length };
     log.info(
-      { event: 'lockdown.alerting', driftEvents: alerting.events.length, transitions: alerting.transitions, delivered: alerting.delivered.length, pending: alerting.pending, conflicts: alerting.conflicts },
-      `alerting: ${alerting.events.length} drift event(s), ${alerting.delivered.length} alert(s) delivered, ${alerting.pending} pending`,
+      {
+        event: 'lockdown.alerting',
+        driftEvents: alerting.events.length,
+        transitions: alerting.transitions,
+        delivered: alerting.delivered.length,
+        pending: alerting.pending,
+        conflicts: alerting.conflicts,
+        leftForNextTick: alerting.leftForNextTick,
+      },
+      `alerting: ${alerting.events.length} drift event(s), ${alerting.delivered.length} alert(s) delivered, ${alerting.pending} pending` +
+        (alerting.leftForNextTick
+          ? ` (time budget used up: ${alerting.leftForNextTick.deliveries} delivery(ies) and ${alerting.leftForNextTick.actorLookups} actor lookup(s) left for the next tick)`
+          : ''),
     );
   } catch (error) {
     result.failed.push('alerting');

@@ -37,7 +37,21 @@ export interface AlertingOptions {
   now?: () => Date;
   /** Names this run in claims; default a random id. */
   runId?: string;
+  /** Aborts in-flight Activity Log lookups and sink sends. */
   abortSignal?: AbortSignal;
+  /**
+   * The tick's deadline (epoch ms, wall clock): after it (or once `abortSignal` fired) no new
+   * delivery or Activity Log lookup starts; those alerts stay pending for the next tick.
+   */
+  deadlineInMs?: number;
+}
+
+/** What the pass did not start because the tick's deadline had passed: the next tick does it. */
+export interface LeftForNextTick {
+  /** Alerts not (fully) delivered: they stay pending in the store. */
+  deliveries: number;
+  /** Activity Log lookups not made: the actor is looked up again next tick. */
+  actorLookups: number;
 }
 
 export interface AlertingReport {
@@ -49,7 +63,12 @@ export interface AlertingReport {
   pending: number;
   /** Writes another run won: skipped here. */
   conflicts: number;
+  /** Set when the tick's deadline passed before the pass was done. */
+  leftForNextTick?: LeftForNextTick;
 }
+
+/** The actor of an alert whose lookup the deadline cut: "not yet ingested", so the next tick asks again. */
+export const DEFERRED_ACTOR_DETAIL = 'not looked up: the tick ran out of time before the Activity Log query; looking again next tick';
 
 function newAlert(kind: AlertKind, createdAt: string, sinks: AlertSink[]): AlertDelivery {
   return { alertId: randomUUID(), kind, createdAt, status: 'open', sinks: Object.fromEntries(sinks.map((sink) => [sink.name, { state: 'pending', attempts: 0 }])) };
@@ -98,6 +117,17 @@ export async function runAlerting(report: TickReport, options: AlertingOptions):
     abortSignal: options.abortSignal,
   });
   const result: AlertingReport = { events, transitions: { open: 0, persist: 0, remind: 0, resolve: 0, purge: 0 }, delivered: [], pending: 0, conflicts: 0 };
+  const pastDeadline = () => isPastDeadline(options);
+  const leftOver = (): LeftForNextTick => (result.leftForNextTick ??= { deliveries: 0, actorLookups: 0 });
+  /** Resources whose actor lookup was deferred: their lastInSyncAt must not move yet (the next lookup needs it). */
+  const deferredResources = new Set<string>();
+  /** Drift keys whose actor lookup was not made this pass. */
+  const deferredLookups = new Set<string>();
+  const deferLookup = (record: Pick<DriftRecord, 'key' | 'resourceId'>): void => {
+    deferredLookups.add(record.key);
+    leftOver().actorLookups = deferredLookups.size;
+    deferredResources.add(canonicalId(record.resourceId));
+  };
 
   const write = async (record: DriftRecord, etag: string | undefined): Promise<boolean> => {
     const written = etag === undefined ? await store.createDrift(record) : await store.replaceDrift(record, etag);
@@ -111,8 +141,16 @@ export async function runAlerting(report: TickReport, options: AlertingOptions):
     return true;
   };
 
-  const lookupActor = (record: Pick<DriftRecord, 'resourceId' | 'aspect' | 'firstDetectedAt'>, detectedAt: string): Promise<Actor> =>
-    actors.lookup({ resourceId: record.resourceId, aspect: record.aspect, lastInSyncAt: inSync.get(canonicalId(record.resourceId)), detectedAt, firstDetectedAt: record.firstDetectedAt });
+  const lookupActor = async (record: Pick<DriftRecord, 'key' | 'resourceId' | 'aspect' | 'firstDetectedAt'>, detectedAt: string): Promise<Actor> => {
+    const deferred = (): Actor => {
+      deferLookup(record);
+      return { unknown: true, why: 'notYetIngested', detail: DEFERRED_ACTOR_DETAIL };
+    };
+    if (pastDeadline()) return deferred();
+    const actor = await actors.lookup({ resourceId: record.resourceId, aspect: record.aspect, lastInSyncAt: inSync.get(canonicalId(record.resourceId)), detectedAt, firstDetectedAt: record.firstDetectedAt });
+    // A query the abort cut short is not an answer: ask again next tick.
+    return actor.unknown && actor.why === 'lookupFailed' && options.abortSignal?.aborted ? deferred() : actor;
+  };
 
   // 1. Transitions, each one conditional write.
   const transitions = planTransitions({
@@ -187,6 +225,10 @@ export async function runAlerting(report: TickReport, options: AlertingOptions):
     const record = row.value;
     if (!isUndelivered(record.alert) || record.alert?.kind !== 'opened' || !record.actor?.unknown || record.actor.why !== 'notYetIngested') continue;
     if (isClaimedByAnother(record.alert, now)) continue;
+    if (pastDeadline()) {
+      deferLookup(record);
+      continue;
+    }
     const actor = await lookupActor(record, record.lastDetectedAt);
     if (actor.unknown && actor.why === record.actor.why && actor.detail === record.actor.detail) continue;
     const updated = { ...record, actor };
@@ -204,13 +246,29 @@ export async function runAlerting(report: TickReport, options: AlertingOptions):
       log.info({ event: 'lockdown.alertWaitingForActor', driftKey: row.value.key, detail: (row.value.actor as { detail?: string }).detail }, 'alert held: its actor is not in the Activity Log yet');
       return;
     }
+    if (pastDeadline()) {
+      result.pending++;
+      leftOver().deliveries++;
+      return;
+    }
     const done = await deliverAlert(row, runId, clock, options, log, write);
     if (done === 'sent') result.delivered.push({ alertId: row.value.alert!.alertId, kind: row.value.alert!.kind, key: row.value.key, sinks: Object.keys(row.value.alert!.sinks) });
     else if (done === 'pending') result.pending++;
+    if (done === 'deferred') {
+      result.pending++;
+      leftOver().deliveries++;
+    }
   });
 
-  // 4. Only now move lastInSyncAt forward: the lookups above needed the previous values.
-  for (const [resourceId, at] of inSyncResources(report)) await store.markInSync(resourceId, at);
+  // 4. Only now move lastInSyncAt forward: the lookups above needed the previous values (and
+  // a deferred lookup needs them next tick).
+  for (const [resourceId, at] of inSyncResources(report)) if (!deferredResources.has(resourceId)) await store.markInSync(resourceId, at);
+  if (result.leftForNextTick) {
+    log.warn(
+      { event: 'lockdown.alertingDeferred', ...result.leftForNextTick },
+      `the tick's time budget ran out: ${result.leftForNextTick.deliveries} alert(s) not delivered and ${result.leftForNextTick.actorLookups} actor lookup(s) not made; left pending for the next tick`,
+    );
+  }
   return result;
 }
 
@@ -221,7 +279,7 @@ async function deliverAlert(
   options: AlertingOptions,
   log: Logger,
   write: (record: DriftRecord, etag: string | undefined) => Promise<boolean>,
-): Promise<'sent' | 'pending' | 'lost'> {
+): Promise<'sent' | 'pending' | 'deferred' | 'lost'> {
   const leaseInMs = options.claimLeaseInMs ?? 5 * 60_000;
   const maxSinkAttempts = options.maxSinkAttempts ?? 20;
   let record: DriftRecord = {
@@ -242,12 +300,19 @@ async function deliverAlert(
   }
   const message = alertMessage(record);
   const sinks = new Map(options.sinks.map((sink) => [sink.name, sink]));
+  let deferred = false;
   for (const [name, state] of Object.entries(record.alert!.sinks)) {
     if (state.state !== 'pending') continue;
+    if (isPastDeadline(options)) {
+      // Not started: the sink stays pending, with no attempt counted, for the next tick.
+      deferred = true;
+      continue;
+    }
     const sink = sinks.get(name);
     const outcome = sink
       ? await deliver(sink, message, { ...options.delivery, abortSignal: options.abortSignal })
       : ({ ok: false, attempts: 0, error: `${name}: no longer configured`, retryable: false } as const);
+    if (!outcome.ok && options.abortSignal?.aborted) deferred = true;
     const attempts = state.attempts + outcome.attempts;
     const next = outcome.ok
       ? { state: 'delivered' as const, attempts, deliveredAt: clock().toISOString() }
@@ -265,5 +330,9 @@ async function deliverAlert(
   const { claimedBy: _by, claimedUntil: _until, ...alert } = record.alert!;
   const released: DriftRecord = { ...record, alert: { ...alert, status: allDone ? 'sent' : 'open' } };
   if (!(await write(released, etag))) return 'lost';
-  return allDone ? 'sent' : 'pending';
+  return allDone ? 'sent' : deferred ? 'deferred' : 'pending';
+}
+
+function isPastDeadline(options: Pick<AlertingOptions, 'deadlineInMs' | 'abortSignal'>): boolean {
+  return options.abortSignal?.aborted === true || (options.deadlineInMs !== undefined && Date.now() >= options.deadlineInMs);
 }

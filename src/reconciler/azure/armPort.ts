@@ -223,9 +223,14 @@ export class ArmPort implements AzurePort {
     return guarded(resourceId, async () => {
       const parsed = parseResourceId(resourceId);
       if (!parsed) throw new ArmError(`not a resource id: ${resourceId}`, 'InvalidResourceId', undefined, 'fatal', resourceId);
-      const filter = `eventTimestamp ge '${fromIso}' and eventTimestamp le '${toIso}' and resourceUri eq '${resourceId}'`;
+      // By resource group, then matched here: a write to a child (sites/x/config/web) belongs to
+      // the resource too, whatever `resourceUri eq` does with children in a given region.
+      const filter = `eventTimestamp ge '${fromIso}' and eventTimestamp le '${toIso}' and resourceGroupName eq '${parsed.resourceGroup}'`;
+      const wanted = canonicalId(resourceId);
       const records: ActivityRecord[] = [];
       for await (const event of this.#monitorClient(parsed.subscriptionId).activityLogs.list(filter, { abortSignal: options.abortSignal })) {
+        const eventResource = event.resourceId ? canonicalId(event.resourceId) : '';
+        if (eventResource !== wanted && !eventResource.startsWith(`${wanted}/`)) continue;
         records.push({
           eventTimestamp: event.eventTimestamp ? new Date(event.eventTimestamp).toISOString() : '',
           caller: event.caller,
