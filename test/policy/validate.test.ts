@@ -304,3 +304,21 @@ describe('keys that every JavaScript object has', () => {
     ]);
   });
 });
+
+describe('extra allows that open the callee far wider than intended', () => {
+  it.each([
+    ['ipAddress: 16.0.0.0/4', '16.0.0.0/4 admits a very large range of addresses; is that intended?'],
+    ['ipAddress: "::ffff:0:0/96"', '::ffff:0:0/96 admits a very large range of addresses; is that intended?'],
+    ['serviceTag: Internet', 'service tag Internet admits the whole internet'],
+    ['serviceTag: AzureCloud.WestEurope', "service tag AzureCloud.WestEurope admits every Azure customer's addresses, not only yours"],
+  ])('warns about %s, and still loads the policy', (allow, message) => {
+    const loaded = loadPolicyText('policies/wide.yaml', policyYaml('wide', `  alsoAllow:\n    - { name: wide, ${allow} }`));
+    expect(loaded.policies).toHaveLength(1);
+    expect(loaded.problems).toEqual([expect.objectContaining({ severity: 'warning', path: 'spec.alsoAllow[0]' + (allow.startsWith('ip') ? '.ipAddress' : '.serviceTag'), message })]);
+  });
+
+  it('does not warn about an ordinary service tag', () => {
+    const loaded = loadPolicyText('policies/ok.yaml', policyYaml('ok', '  alsoAllow:\n    - { name: fd, serviceTag: AzureFrontDoor.Backend }'));
+    expect(loaded.problems).toEqual([]);
+  });
+});

@@ -10,7 +10,7 @@ import { POLICY_API_VERSION, POLICY_KIND } from './types';
  * Values that need more than a pattern (ARM ids, CIDRs, instants). validate.ts owns a
  * checker for each name; the JSON Schema gets the approximate `pattern` below.
  */
-export type FormatName = 'webSiteId' | 'subnetId' | 'cidr' | 'instant';
+export type FormatName = 'webSiteId' | 'subnetId' | 'cidr' | 'instant' | 'serviceTag';
 
 interface FieldBase {
   description: string;
@@ -148,6 +148,10 @@ export const FORMATS: Readonly<Record<FormatName, { description: string; pattern
     description: 'IPv4 or IPv6 range in canonical CIDR notation (no host bits set), e.g. 203.0.113.0/24',
     pattern: `^(?:${IPV4_CIDR}|${IPV6_CIDR})$`,
   },
+  serviceTag: {
+    description: 'Azure service tag, e.g. AzureFrontDoor.Backend or AzureCloud.WestEurope',
+    pattern: '^[A-Za-z][A-Za-z0-9]*(?:\\.[A-Za-z0-9]+)*$',
+  },
   instant: {
     description: 'ISO-8601 instant with a time zone, e.g. 2026-12-01T00:00:00Z',
     pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\\.[0-9]+)?)?(?:Z|[+-][0-9]{2}:[0-9]{2})$',
@@ -183,7 +187,7 @@ const extraAllow: ObjectField = {
     serviceTag: {
       type: 'string',
       description: 'Azure service tag, e.g. AzureFrontDoor.Backend or AzureCloud.WestEurope.',
-      pattern: '^[A-Za-z][A-Za-z0-9]*(?:\\.[A-Za-z0-9]+)*$',
+      format: 'serviceTag',
       patternHint: 'an Azure service tag such as AzureFrontDoor.Backend',
     },
   },

@@ -47,9 +47,19 @@ const FORMAT_CHECKERS: Readonly<Record<FormatName, (text: string) => FormatCheck
   cidr: (text) => {
     const result = parseCidr(text);
     if (!result.ok) return result;
-    return result.prefixLength === 0
-      ? { ok: true, canonical: result.canonical, warning: `${result.canonical} admits every IPv${result.family} address` }
+    if (result.prefixLength === 0) return { ok: true, canonical: result.canonical, warning: `${result.canonical} admits every IPv${result.family} address` };
+    const broad = result.family === 4 ? result.prefixLength < 8 : result.prefixLength < 16 || /^::ffff:0:0\/9[0-6]$|^::\/9[0-6]$/i.test(result.canonical);
+    return broad
+      ? { ok: true, canonical: result.canonical, warning: `${result.canonical} admits a very large range of addresses; is that intended?` }
       : { ok: true, canonical: result.canonical };
+  },
+  serviceTag: (text) => {
+    if (!/^[A-Za-z][A-Za-z0-9]*(?:\.[A-Za-z0-9]+)*$/.test(text)) return { ok: false, message: `invalid serviceTag '${text}'`, hint: 'use an Azure service tag such as AzureFrontDoor.Backend' };
+    // These tags cover the whole internet, or every Azure customer's addresses, not just yours.
+    if (/^(internet|azurecloud)(\.|$)/i.test(text)) {
+      return { ok: true, canonical: text, warning: `service tag ${text} admits ${/^internet/i.test(text) ? 'the whole internet' : "every Azure customer's addresses, not only yours"}` };
+    }
+    return { ok: true, canonical: text };
   },
   instant: checkInstant,
 };
