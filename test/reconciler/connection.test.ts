@@ -16,10 +16,10 @@ describe('Azure connection from settings', () => {
   });
 
   it.each([
-    ['AzureChinaCloud', 'https://management.chinacloudapi.cn'],
-    ['AzureUSGovernment', 'https://management.usgovcloudapi.net'],
-  ])('targets the sovereign cloud %s', (cloud, endpoint) => {
-    expect(connectionFromSettings({ LOCKDOWN_AZURE_CLOUD: cloud })).toMatchObject({ endpoint, scopes: [`${endpoint}/.default`] });
+    ['AzureChinaCloud', 'https://management.chinacloudapi.cn', 'https://login.chinacloudapi.cn'],
+    ['AzureUSGovernment', 'https://management.usgovcloudapi.net', 'https://login.microsoftonline.us'],
+  ])('targets the sovereign cloud %s, signing in with its own authority', (cloud, endpoint, authorityHost) => {
+    expect(connectionFromSettings({ LOCKDOWN_AZURE_CLOUD: cloud })).toMatchObject({ endpoint, scopes: [`${endpoint}/.default`], authorityHost });
   });
 
   it('names the valid clouds when the setting is wrong', () => {

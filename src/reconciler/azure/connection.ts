@@ -3,7 +3,7 @@
  * path serves Azure and the emulator; only these values differ.
  */
 import type { AccessToken, TokenCredential } from '@azure/core-auth';
-import { DefaultAzureCredential } from '@azure/identity';
+import { AzureAuthorityHosts, DefaultAzureCredential } from '@azure/identity';
 
 export interface ArmConnection {
   endpoint: string;
@@ -12,12 +12,14 @@ export interface ArmConnection {
   scopes: string[];
   /** For logs: which kind of credential is in use, never the secret. */
   credentialKind: 'static-token' | 'default-azure-credential';
+  /** Entra ID authority the credential signs in with (not used with a static token). */
+  authorityHost?: string;
 }
 
-export const CLOUDS: Record<string, { endpoint: string; audience: string }> = {
-  AzurePublicCloud: { endpoint: 'https://management.azure.com', audience: 'https://management.azure.com' },
-  AzureChinaCloud: { endpoint: 'https://management.chinacloudapi.cn', audience: 'https://management.chinacloudapi.cn' },
-  AzureUSGovernment: { endpoint: 'https://management.usgovcloudapi.net', audience: 'https://management.usgovcloudapi.net' },
+export const CLOUDS: Record<string, { endpoint: string; audience: string; authorityHost: string }> = {
+  AzurePublicCloud: { endpoint: 'https://management.azure.com', audience: 'https://management.azure.com', authorityHost: AzureAuthorityHosts.AzurePublicCloud },
+  AzureChinaCloud: { endpoint: 'https://management.chinacloudapi.cn', audience: 'https://management.chinacloudapi.cn', authorityHost: AzureAuthorityHosts.AzureChina },
+  AzureUSGovernment: { endpoint: 'https://management.usgovcloudapi.net', audience: 'https://management.usgovcloudapi.net', authorityHost: AzureAuthorityHosts.AzureGovernment },
 };
 
 export type Settings = Record<string, string | undefined>;
@@ -47,6 +49,7 @@ export function connectionFromSettings(settings: Settings = process.env): ArmCon
   const token = settings.LOCKDOWN_ARM_TOKEN;
   if (token) return { endpoint, credential: new StaticTokenCredential(token), scopes, credentialKind: 'static-token' };
   const managedIdentityClientId = settings.LOCKDOWN_MANAGED_IDENTITY_CLIENT_ID ?? settings.AZURE_CLIENT_ID;
-  const credential = managedIdentityClientId ? new DefaultAzureCredential({ managedIdentityClientId }) : new DefaultAzureCredential();
-  return { endpoint, credential, scopes, credentialKind: 'default-azure-credential' };
+  // Sign-in happens in the cloud's own Entra ID authority.
+  const credential = new DefaultAzureCredential({ authorityHost: cloud.authorityHost, ...(managedIdentityClientId ? { managedIdentityClientId } : {}) });
+  return { endpoint, credential, scopes, credentialKind: 'default-azure-credential', authorityHost: cloud.authorityHost };
 }
