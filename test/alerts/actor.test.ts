@@ -51,6 +51,18 @@ describe('actor', () => {
     expect(activityWindow({ ...request, lastInSyncAt: '2026-01-01T00:00:00.000Z' }, { now }).truncated).toBe('retention');
   });
 
+  it('never starts the window after its end: an in-sync time at or after the detection falls back to 24 h', () => {
+    const now = '2026-11-28T13:05:00.000Z';
+    // After a repair the store's lastInSyncAt is the repair, later than the observation that found the drift.
+    for (const lastInSyncAt of ['2026-11-28T13:00:30.000Z', request.detectedAt]) {
+      const window = activityWindow({ ...request, lastInSyncAt }, { now });
+      expect(window).toEqual({ from: '2026-11-27T13:00:00.000Z', to: request.detectedAt, truncated: 'noInSyncObservation' });
+    }
+    // A detection older than the log keeps: a degenerate window, not an inverted one.
+    const old = activityWindow({ ...request, lastInSyncAt: '2026-01-01T00:00:00.000Z', detectedAt: '2026-02-01T00:00:00.000Z' }, { now });
+    expect(Date.parse(old.from)).toBeLessThanOrEqual(Date.parse(old.to));
+  });
+
   it.each([
     ['a recent change is not yet ingested', {}, '2026-11-28T13:05:00.000Z', 'notYetIngested'],
     ['an in-sync time older than the log keeps is outside the window', { lastInSyncAt: '2026-01-01T00:00:00.000Z' }, '2026-11-28T14:00:00.000Z', 'outsideLogWindow'],

@@ -298,3 +298,51 @@ describe('reliable delivery', () => {
     expect(result.alerting!.pending).toBe(after.alerting!.events);
   });
 });
+
+describe('an actor not yet in the Activity Log when Lockdown repaired the change', () => {
+  beforeEach(async () => {
+    alerts = await startAlertWorld();
+    alerts.world.writePolicies({ 'orders.yaml': pairPolicy() });
+    await alerts.tickAndAlert(); // locked down: the resources are seen in sync from now on
+    alerts.receiver.requests.length = 0;
+  });
+
+  it('is still found on the next tick, in the window from the last in-sync observation to the detection', async () => {
+    // The emulator's Activity Log, as it looks while erin's write is still being ingested, then once it is.
+    let ingested = false;
+    const windows: { from: string; to: string }[] = [];
+    const port = {
+      listActivity: (scope: string, from: string, to: string, options?: { abortSignal?: AbortSignal }) => {
+        windows.push({ from, to });
+        return ingested ? alerts.world.port.listActivity(scope, from, to, options) : Promise.resolve([]);
+      },
+    };
+    const sinks = [new LogSink(alerts.logger), new WebhookSink(`${alerts.receiver.url}${HOOK_PATHS.webhook}`, WEBHOOK_SECRET)];
+    const pass = (report: Parameters<typeof runAlerting>[0]) =>
+      runAlerting(report, { store: alerts.store, port, sinks, logger: alerts.logger, ownCallers: [OPERATOR], renotifyAfterInMs: 0, actorWaitInMs: 10 * 60_000, delivery: { backoffInMs: 1 } });
+
+    await portal('erin@example.test', `${ids.payments}/config/web`, { properties: { ipSecurityRestrictionsDefaultAction: 'Allow' } });
+    const repaired = await alerts.world.tick();
+    expect(repaired.apply!.outcomes.length).toBeGreaterThan(0);
+    const first = await pass(repaired);
+    expect(first.pending).toBe(1);
+    expect(alerts.receiver.requests).toEqual([]);
+
+    ingested = true;
+    const next = await pass(await alerts.world.tick()); // in sync now: the repair moved lastInSyncAt past the detection
+    expect(next.delivered).toHaveLength(1);
+    expect(alerts.webhookAlerts()).toEqual([
+      expect.objectContaining({ kind: 'opened', aspect: 'defaultAction', action: 'repaired', firstDetectedAt: repaired.observedAt, resolvedAt: repaired.finishedAt, actor: expect.objectContaining({ caller: 'erin@example.test', correlationId: expect.any(String) }) }),
+    ]);
+    for (const window of windows) {
+      expect(Date.parse(window.from)).toBeLessThanOrEqual(Date.parse(window.to));
+      expect(window.to).toBe(repaired.observedAt);
+    }
+    const history = (await alerts.store.listHistory({ policy: 'orders-to-payments' })).filter((entry) => entry.aspect === 'defaultAction' && entry.at >= repaired.observedAt!);
+    expect(history.map((entry) => entry.kind)).toEqual(['resolved', 'detected']);
+    for (const entry of history) expect(entry.actor).toMatchObject({ caller: 'erin@example.test' });
+
+    await pass(await alerts.world.tick());
+    expect(alerts.webhookAlerts()).toHaveLength(1);
+  });
+});

@@ -92,16 +92,23 @@ export interface ActivityWindow {
   truncated: 'none' | 'noInSyncObservation' | 'retention';
 }
 
+/**
+ * From the last in-sync observation to the detection. The start never comes after the end:
+ * an in-sync time at or after the detection (the store moved on after a repair, or a newer
+ * run saw it in sync) says nothing about before the drift, so the fallback window is used.
+ */
 export function activityWindow(request: ActorLookupRequest, options: Pick<ActorLookupOptions, 'now' | 'fallbackWindowInMs'>): ActivityWindow {
-  const now = Date.parse(options.now);
-  const oldest = now - ACTIVITY_LOG_RETENTION_MS;
-  if (!request.lastInSyncAt) {
-    const from = Math.max(oldest, Date.parse(request.detectedAt) - (options.fallbackWindowInMs ?? DEFAULT_FALLBACK_WINDOW_MS));
-    return { from: new Date(from).toISOString(), to: request.detectedAt, truncated: 'noInSyncObservation' };
+  const to = Date.parse(request.detectedAt);
+  // The log keeps 90 days; a detection older than that still gets a (degenerate) window.
+  const oldest = Math.min(Date.parse(options.now) - ACTIVITY_LOG_RETENTION_MS, to);
+  const since = request.lastInSyncAt === undefined ? Number.NaN : Date.parse(request.lastInSyncAt);
+  const iso = (ms: number) => new Date(ms).toISOString();
+  if (!(since < to)) {
+    const from = Math.max(oldest, to - (options.fallbackWindowInMs ?? DEFAULT_FALLBACK_WINDOW_MS));
+    return { from: iso(from), to: request.detectedAt, truncated: 'noInSyncObservation' };
   }
-  const since = Date.parse(request.lastInSyncAt);
-  if (since < oldest) return { from: new Date(oldest).toISOString(), to: request.detectedAt, truncated: 'retention' };
-  return { from: request.lastInSyncAt, to: request.detectedAt, truncated: 'none' };
+  if (since < oldest) return { from: iso(oldest), to: request.detectedAt, truncated: 'retention' };
+  return { from: request.lastInSyncAt!, to: request.detectedAt, truncated: 'none' };
 }
 
 /** Pure: what an empty answer means. */
@@ -116,7 +123,7 @@ export function explainNoActor(window: ActivityWindow, request: ActorLookupReque
     return { unknown: true, why: 'outsideLogWindow', detail: `last seen in sync at ${request.lastInSyncAt}, before the Activity Log's 90 days; nothing found ${between}` };
   }
   if (window.truncated === 'noInSyncObservation') {
-    return { unknown: true, why: 'outsideLogWindow', detail: `never seen in sync, so the change may be older than the window searched; nothing found ${between}` };
+    return { unknown: true, why: 'outsideLogWindow', detail: `not seen in sync before the drift was found, so the change may be older than the window searched; nothing found ${between}` };
   }
   return {
     unknown: true,

@@ -18,7 +18,7 @@ import { driftEvents, inSyncResources, judgedResources } from './driftEvents';
 import { alertMessage } from './message';
 import { deliver, type AlertSink, type DeliverOptions } from './sinks/sink';
 import type { AlertDelivery, AlertStore, DriftRecord, Stored } from './store';
-import { isClaimedByAnother, isUndelivered, planTransitions, type Transition } from './transitions';
+import { carriesOpened, isClaimedByAnother, isUndelivered, planTransitions, type Transition } from './transitions';
 import { driftFacts, type Actor, type AlertKind, type DriftEvent, type HistoryEntry } from './types';
 
 export interface AlertingOptions {
@@ -74,6 +74,26 @@ function newAlert(kind: AlertKind, createdAt: string, sinks: AlertSink[]): Alert
   return { alertId: randomUUID(), kind, createdAt, status: 'open', sinks: Object.fromEntries(sinks.map((sink) => [sink.name, { state: 'pending', attempts: 0 }])) };
 }
 
+/**
+ * The alert of a drift that is gone. Usually a new "resolved" alert; but if the record's
+ * "opened" alert has not reached every sink yet, those sinks are sent it still (the record
+ * now carries `resolvedAt`, so that one message says both what happened, who did it, and
+ * that it is resolved), and the sinks that had it get "resolved". One alert, one delivery
+ * state per sink: exactly once per sink as for any other alert.
+ */
+export function resolvedAlert(previous: AlertDelivery | undefined, now: string, sinks: AlertSink[]): AlertDelivery {
+  const alert = newAlert('resolved', now, sinks);
+  if (!previous || previous.kind !== 'opened' || !isUndelivered(previous)) return alert;
+  const told = new Set(Object.entries(previous.sinks).filter(([, sink]) => sink.state === 'delivered').map(([name]) => name));
+  if (told.size === 0) {
+    // No sink has it yet: the opened alert itself goes on (same alertId, attempts kept).
+    const { claimedBy: _by, claimedUntil: _until, ...opened } = previous;
+    return { ...opened, status: 'open' };
+  }
+  for (const name of Object.keys(alert.sinks)) if (!told.has(name)) alert.sinks[name] = { ...alert.sinks[name], kind: 'opened' };
+  return alert;
+}
+
 const fromEvent = (event: DriftEvent) => ({
   pairs: event.pairs,
   expected: event.expected,
@@ -94,7 +114,7 @@ function historyEntry(record: DriftRecord, kind: HistoryEntry['kind']): { id: st
 
 export function isWaitingForActor(record: DriftRecord, now: string, actorWaitInMs: number): boolean {
   return (
-    record.alert?.kind === 'opened' &&
+    carriesOpened(record.alert) &&
     record.actor?.unknown === true &&
     record.actor.why === 'notYetIngested' &&
     Date.parse(now) - Date.parse(record.firstDetectedAt) < actorWaitInMs
@@ -141,13 +161,26 @@ export async function runAlerting(report: TickReport, options: AlertingOptions):
     return true;
   };
 
-  const lookupActor = async (record: Pick<DriftRecord, 'key' | 'resourceId' | 'aspect' | 'firstDetectedAt'>, detectedAt: string): Promise<Actor> => {
+  /**
+   * The last in-sync observation before a drift found at `detectedAt`: what the record kept
+   * when it was opened, else the store's (only if it is before the drift: after a repair it
+   * has moved on to the repair).
+   */
+  const inSyncBefore = (record: Pick<DriftRecord, 'resourceId' | 'lastInSyncAt'>, detectedAt: string): string | undefined => {
+    if (record.lastInSyncAt !== undefined) return record.lastInSyncAt;
+    const known = inSync.get(canonicalId(record.resourceId));
+    return known !== undefined && Date.parse(known) < Date.parse(detectedAt) ? known : undefined;
+  };
+
+  /** Searches from the last in-sync observation before the drift to the observation that found it (its first detection). */
+  const lookupActor = async (record: Pick<DriftRecord, 'key' | 'resourceId' | 'aspect' | 'firstDetectedAt' | 'lastInSyncAt'>): Promise<Actor> => {
     const deferred = (): Actor => {
       deferLookup(record);
       return { unknown: true, why: 'notYetIngested', detail: DEFERRED_ACTOR_DETAIL };
     };
     if (pastDeadline()) return deferred();
-    const actor = await actors.lookup({ resourceId: record.resourceId, aspect: record.aspect, lastInSyncAt: inSync.get(canonicalId(record.resourceId)), detectedAt, firstDetectedAt: record.firstDetectedAt });
+    const detectedAt = record.firstDetectedAt;
+    const actor = await actors.lookup({ resourceId: record.resourceId, aspect: record.aspect, lastInSyncAt: inSyncBefore(record, detectedAt), detectedAt, firstDetectedAt: detectedAt });
     // A query the abort cut short is not an answer: ask again next tick.
     return actor.unknown && actor.why === 'lookupFailed' && options.abortSignal?.aborted ? deferred() : actor;
   };
@@ -169,7 +202,8 @@ export async function runAlerting(report: TickReport, options: AlertingOptions):
     switch (transition.type) {
       case 'open': {
         const { event } = transition;
-        const actor = await lookupActor({ ...event, firstDetectedAt: event.detectedAt }, event.detectedAt);
+        const lastInSyncAt = inSyncBefore({ resourceId: event.resourceId }, event.detectedAt);
+        const actor = await lookupActor({ ...event, firstDetectedAt: event.detectedAt, ...(lastInSyncAt ? { lastInSyncAt } : {}) });
         const record: DriftRecord = {
           key: event.key,
           policy: event.policy,
@@ -180,6 +214,7 @@ export async function runAlerting(report: TickReport, options: AlertingOptions):
           ...fromEvent(event),
           firstDetectedAt: event.detectedAt,
           ...(transition.repairedAt ? { resolvedAt: transition.repairedAt } : {}),
+          ...(lastInSyncAt ? { lastInSyncAt } : {}),
           actor,
           alert: newAlert('opened', now, options.sinks),
         };
@@ -206,7 +241,7 @@ export async function runAlerting(report: TickReport, options: AlertingOptions):
           ...(transition.event ? fromEvent(transition.event) : {}),
           ...(transition.how === 'repaired' ? { action: 'repaired' as const, reason: undefined } : {}),
           resolvedAt: transition.resolvedAt,
-          alert: newAlert('resolved', now, options.sinks),
+          alert: resolvedAlert(transition.record.alert, now, options.sinks),
         };
         if (await write(record, previous?.etag)) {
           const history = historyEntry(record, 'resolved');
@@ -223,18 +258,21 @@ export async function runAlerting(report: TickReport, options: AlertingOptions):
   // 2. Alerts waiting for their actor: ask the Activity Log again.
   for (const row of [...current.values()]) {
     const record = row.value;
-    if (!isUndelivered(record.alert) || record.alert?.kind !== 'opened' || !record.actor?.unknown || record.actor.why !== 'notYetIngested') continue;
+    if (!carriesOpened(record.alert) || !record.actor?.unknown || record.actor.why !== 'notYetIngested') continue;
     if (isClaimedByAnother(record.alert, now)) continue;
     if (pastDeadline()) {
       deferLookup(record);
       continue;
     }
-    const actor = await lookupActor(record, record.lastDetectedAt);
+    const actor = await lookupActor(record);
     if (actor.unknown && actor.why === record.actor.why && actor.detail === record.actor.detail) continue;
     const updated = { ...record, actor };
     if (await write(updated, row.etag)) {
-      const history = historyEntry(updated, 'detected');
-      await store.putHistory(history.id, history.entry);
+      // Both entries carry the actor (the same ids: rewritten, not added).
+      for (const kind of updated.resolvedAt ? (['detected', 'resolved'] as const) : (['detected'] as const)) {
+        const history = historyEntry(updated, kind);
+        await store.putHistory(history.id, history.entry);
+      }
     }
   }
 
@@ -298,7 +336,6 @@ async function deliverAlert(
     log.debug({ event: 'lockdown.alertClaimLost', driftKey: record.key }, 'another run is delivering this alert; skipped');
     return 'lost';
   }
-  const message = alertMessage(record);
   const sinks = new Map(options.sinks.map((sink) => [sink.name, sink]));
   let deferred = false;
   for (const [name, state] of Object.entries(record.alert!.sinks)) {
@@ -309,6 +346,7 @@ async function deliverAlert(
       continue;
     }
     const sink = sinks.get(name);
+    const message = alertMessage(record, state.kind);
     const outcome = sink
       ? await deliver(sink, message, { ...options.delivery, abortSignal: options.abortSignal })
       : ({ ok: false, attempts: 0, error: `${name}: no longer configured`, retryable: false } as const);

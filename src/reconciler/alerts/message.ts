@@ -27,19 +27,22 @@ export function alertSummary(record: DriftRecord, kind: AlertKind): string {
   }
   const prefix = kind === 'reminder' ? 'Still drifted' : 'Drift';
   const done = `${DONE[record.action]}${record.reason ? ` (${record.reason})` : ''}`;
-  return `${prefix}: ${record.policy}${pairs}: ${where} is ${formatValue(record.actual)}, policy wants ${formatValue(record.expected)}; ${done}; ${describeActor(record.actor)}`;
+  // An opened alert that goes out after the drift is gone (it was held, or a sink was down) says so.
+  const since = record.resolvedAt && record.action !== 'repaired' ? `; since resolved (${record.resolvedAt}): no longer differs from the policy` : '';
+  return `${prefix}: ${record.policy}${pairs}: ${where} is ${formatValue(record.actual)}, policy wants ${formatValue(record.expected)}; ${done}${since}; ${describeActor(record.actor)}`;
 }
 
-export function alertMessage(record: DriftRecord): AlertMessage {
+/** `kind`: what this sink is sent, when it differs from the alert's (see `SinkDelivery.kind`). */
+export function alertMessage(record: DriftRecord, kind: AlertKind = record.alert!.kind): AlertMessage {
   const alert = record.alert!;
   return {
     alertId: alert.alertId,
-    kind: alert.kind,
+    kind,
     ...driftFacts(record),
     ...(record.actor ? { actor: record.actor } : {}),
     firstDetectedAt: record.firstDetectedAt,
     lastDetectedAt: record.lastDetectedAt,
     ...(record.resolvedAt ? { resolvedAt: record.resolvedAt } : {}),
-    summary: alertSummary(record, alert.kind),
+    summary: alertSummary(record, kind),
   };
 }

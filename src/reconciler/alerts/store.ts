@@ -20,6 +20,12 @@ export interface SinkDelivery {
   attempts: number;
   lastError?: string;
   deliveredAt?: string;
+  /**
+   * What this sink is sent when it differs from the alert's kind: a "resolved" alert is sent
+   * as "opened" (the record carries `resolvedAt`, so it says both) to a sink that never got
+   * the opened alert of the same drift.
+   */
+  kind?: AlertKind;
 }
 
 /** The notification a drift record is delivering, or delivered last. */
@@ -42,6 +48,12 @@ export interface DriftRecord extends DriftFacts {
   lastTickId: string;
   /** Set once the drift is gone (repaired or fixed by hand); the record stays as a tombstone for a while. */
   resolvedAt?: string;
+  /**
+   * The last observation that matched the policy before this drift was found, as the store
+   * knew it when the record was opened (unset: never seen in sync). The actor lookup searches
+   * from here; the store's own value moves on once the drift is repaired or gone.
+   */
+  lastInSyncAt?: string;
   actor?: Actor;
   alert?: AlertDelivery;
 }

@@ -8,7 +8,12 @@
  *   again only after `renotifyAfterInMs`;
  * - an open difference that is gone (repaired later, or fixed by hand) sends a "resolved"
  *   notice; "gone" needs the resource to have been judged this tick, so an unreadable
- *   resource or a policy that failed to load never resolves anything;
+ *   resource or a policy that failed to load never resolves anything. If its "opened" alert
+ *   has not reached every sink yet, those sinks get it still, saying it is resolved (see
+ *   `resolvedAlert` in alerting.ts): the owners always hear that it happened and who did it;
+ * - drift that comes back after it was resolved opens a new record, but not while the
+ *   previous occurrence's "opened" alert is still held back (waiting for its actor, or left
+ *   by a deadline): replacing it would drop that alert unsent;
  * - an observation older than what the record already knows is ignored (an overlapping,
  *   slower run), and a record another run is notifying is left to it.
  */
@@ -54,6 +59,17 @@ export function isUndelivered(alert: AlertDelivery | undefined): boolean {
   return alert !== undefined && alert.status !== 'sent';
 }
 
+/** The alert still has an "opened" notice to deliver to some sink (possibly sent as "opened" in a resolved alert). */
+export function carriesOpened(alert: AlertDelivery | undefined): boolean {
+  if (!alert || alert.status === 'sent') return false;
+  return Object.values(alert.sinks).some((sink) => sink.state === 'pending' && (sink.kind ?? alert.kind) === 'opened');
+}
+
+/** An "opened" notice no sink has failed yet: held for its actor, or not reached before a deadline. */
+export function isOpenedHeld(alert: AlertDelivery | undefined): boolean {
+  return carriesOpened(alert) && Object.values(alert!.sinks).every((sink) => sink.state !== 'pending' || sink.attempts === 0);
+}
+
 export function isClaimedByAnother(alert: AlertDelivery | undefined, now: string): boolean {
   return alert?.status === 'notifying' && alert.claimedUntil !== undefined && at(alert.claimedUntil) > at(now);
 }
@@ -74,7 +90,9 @@ export function planTransitions(input: TransitionInput): Transition[] {
     if (isClaimedByAnother(record.alert, input.now)) continue;
     if (record.resolvedAt !== undefined) {
       // A tombstone: the drift came back after it was resolved (a stale observation did not).
-      if (at(event.detectedAt) > at(record.resolvedAt)) transitions.push({ type: 'open', key, event, replaces: record, ...(repairedAt ? { repairedAt } : {}) });
+      // While the previous occurrence's opened alert is held, reopening would drop it unsent:
+      // it goes out first (its actor wait is bounded), and a later tick reopens.
+      if (at(event.detectedAt) > at(record.resolvedAt) && !isOpenedHeld(record.alert)) transitions.push({ type: 'open', key, event, replaces: record, ...(repairedAt ? { repairedAt } : {}) });
       continue;
     }
     if (at(event.detectedAt) <= at(record.lastDetectedAt)) continue;

@@ -21,6 +21,7 @@ export function adaptiveCard(message: AlertMessage): Record<string, unknown> {
     { title: 'Done', value: `${message.action}${message.reason ? ` (${message.reason})` : ''}` },
     { title: 'Who', value: describeActor(message.actor) },
     { title: 'First seen', value: message.firstDetectedAt },
+    ...(message.resolvedAt ? [{ title: 'Resolved', value: message.resolvedAt }] : []),
   ];
   return {
     type: 'message',
