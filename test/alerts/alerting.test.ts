@@ -8,7 +8,7 @@ import { LogSink } from '../../src/reconciler/alerts/sinks/log';
 import { SinkError, type AlertSink } from '../../src/reconciler/alerts/sinks/sink';
 import { WebhookSink } from '../../src/reconciler/alerts/sinks/webhook';
 import { HOOK_PATHS, startAlertWorld, WEBHOOK_SECRET, type AlertWorld } from '../support/alertHarness';
-import { ids, OPERATOR, pairPolicy } from '../support/emulatorWorld';
+import { ids, OPERATOR, pairPolicy, subnetPutBody } from '../support/emulatorWorld';
 
 const find = (map: Record<string, any>, id: string) => Object.entries(map).find(([key]) => key.toLowerCase() === id.toLowerCase())?.[1];
 
@@ -29,7 +29,7 @@ describe('alerts on unauthorized changes', () => {
   });
 
   const kinds: [string, string, string, () => Promise<unknown>][] = [
-    ['serviceEndpoint', 'bob@example.test', ids.apps, () => portal('bob@example.test', ids.apps, { properties: { ...find(state().subnets, ids.apps).properties, serviceEndpoints: [] } }, 'PUT')],
+    ['serviceEndpoint', 'bob@example.test', ids.apps, () => portal('bob@example.test', ids.apps, subnetPutBody(find(state().subnets, ids.apps), { serviceEndpoints: [] }), 'PUT')],
     [
       'delegation',
       'dave@example.test',
@@ -37,7 +37,7 @@ describe('alerts on unauthorized changes', () => {
       // ARM refuses to drop the delegation of a subnet in use: the integration goes first (another actor).
       async () => {
         await portal('pipeline@example.test', `${ids.orders}/networkConfig/virtualNetwork`, undefined, 'DELETE');
-        return portal('dave@example.test', ids.apps, { properties: { ...find(state().subnets, ids.apps).properties, delegations: [] } }, 'PUT');
+        return portal('dave@example.test', ids.apps, subnetPutBody(find(state().subnets, ids.apps), { delegations: [] }), 'PUT');
       },
     ],
     ['vnetIntegration', 'pipeline@example.test', ids.orders, () => portal('pipeline@example.test', `${ids.orders}/networkConfig/virtualNetwork`, undefined, 'DELETE')],
@@ -53,7 +53,7 @@ describe('alerts on unauthorized changes', () => {
     ],
     ['defaultAction', 'erin@example.test', ids.payments, () => portal('erin@example.test', `${ids.payments}/config/web`, { properties: { ipSecurityRestrictionsDefaultAction: 'Allow' } })],
     ['scm', 'frank@example.test', ids.payments, () => portal('frank@example.test', `${ids.payments}/config/web`, { properties: { scmIpSecurityRestrictionsUseMain: false } })],
-    ['publicAccess', 'grace@example.test', ids.payments, () => portal('grace@example.test', ids.payments, { properties: { publicNetworkAccess: 'Disabled' } })],
+    ['publicAccess', 'grace@example.test', ids.payments, () => portal('grace@example.test', `${ids.payments}/config/web`, { properties: { publicNetworkAccess: 'Disabled' } })],
   ];
 
   it.each(kinds)('%s: alerts once, with the actor from the Activity Log', async (aspect, actor, resourceId, change) => {

@@ -3,7 +3,7 @@
  */
 import type { EmulatorStateSnapshot } from '../../emulator/src/types';
 import { apply } from '../../src/reconciler/apply';
-import { demoTopology, ids, pairPolicy, startEmulatorWorld, type EmulatorWorld } from '../support/emulatorWorld';
+import { demoTopology, ids, pairPolicy, startEmulatorWorld, subnetPutBody, type EmulatorWorld } from '../support/emulatorWorld';
 
 const find = (map: Record<string, any>, id: string) => Object.entries(map).find(([key]) => key.toLowerCase() === id.toLowerCase())?.[1];
 const subnetOf = (state: EmulatorStateSnapshot, id = ids.apps) => find(state.subnets, id);
@@ -133,7 +133,7 @@ describe('Lockdown on the emulator', () => {
 
     it('a subnet update that wiped the service endpoint', async () => {
       const subnet = subnetOf(world.emulator.admin.state());
-      await portal(world, 'bob@example.test', ids.apps, { properties: { ...subnet.properties, serviceEndpoints: [] } }, 'PUT');
+      await portal(world, 'bob@example.test', ids.apps, subnetPutBody(subnet, { serviceEndpoints: [] }), 'PUT');
       const report = await world.tick();
       expect(report.plan.actions.map((action) => action.kind)).toEqual(['subnet.enableAppServiceAccess']);
       expect(report.apply!.outcomes[0].outcome).toBe('updated');
@@ -150,7 +150,7 @@ describe('Lockdown on the emulator', () => {
     it('route-all switched off, SCM opened, public access disabled', async () => {
       await portal(world, 'carol@example.test', `${ids.orders}/config/web`, { properties: { vnetRouteAllEnabled: false } });
       await portal(world, 'carol@example.test', `${ids.payments}/config/web`, { properties: { scmIpSecurityRestrictionsUseMain: false } });
-      await portal(world, 'carol@example.test', ids.payments, { properties: { publicNetworkAccess: 'Disabled' } });
+      await portal(world, 'carol@example.test', `${ids.payments}/config/web`, { properties: { publicNetworkAccess: 'Disabled' } });
       const report = await world.tick();
       expect(report.plan.actions.map((action) => action.kind).sort()).toEqual(['callee.enablePublicAccess', 'callee.restrictAccess', 'caller.routeAllTraffic']);
       expect(report.apply!.outcomes.every((outcome) => outcome.outcome === 'updated')).toBe(true);
@@ -208,7 +208,7 @@ describe('Lockdown on the emulator', () => {
     const planned = await world.tick({ apply: false });
     const subnet = subnetOf(world.emulator.admin.state());
     const nsg = subnet.properties.networkSecurityGroup.id.replace('apps-nsg', 'apps-nsg-v2');
-    await portal(world, 'dave@example.test', ids.apps, { properties: { ...subnet.properties, networkSecurityGroup: { id: nsg } } }, 'PUT');
+    await portal(world, 'dave@example.test', ids.apps, subnetPutBody(subnet, { networkSecurityGroup: { id: nsg } }), 'PUT');
     const report = await apply(planned.plan, world.port, { retryDelayInMs: 1 });
     expect(report.outcomes[0]).toMatchObject({ kind: 'subnet.enableAppServiceAccess', outcome: 'failed', error: { code: 'PreconditionFailed', retry: 'slow' } });
     expect(subnetOf(world.emulator.admin.state()).properties.networkSecurityGroup.id).toBe(nsg);

@@ -11,6 +11,7 @@ import { ArmPort } from '../../src/reconciler/azure/armPort';
 import { connectionFromSettings } from '../../src/reconciler/azure/connection';
 import { createLogger } from '../../src/reconciler/logger';
 import { runTick, type TickOptions, type TickReport } from '../../src/reconciler/tick';
+import { recordTraffic } from './trafficRecorder';
 
 export const OPERATOR_TOKEN = 'lockdown-operator-token';
 export const OPERATOR = 'lockdown-operator@example.test';
@@ -68,6 +69,7 @@ export async function startEmulatorWorld(options: EmulatorOptions = {}): Promise
     identities: { [OPERATOR_TOKEN]: { caller: OPERATOR, principalType: 'ServicePrincipal' } },
     ...options,
   });
+  recordTraffic(emulator); // with LOCKDOWN_TRAFFIC_DIR set, its traffic is validated against the specs after the run
   const port = new ArmPort(connectionFromSettings({ LOCKDOWN_ARM_ENDPOINT: emulator.url, LOCKDOWN_ARM_TOKEN: OPERATOR_TOKEN }), { pollIntervalInMs: 0, retryOptions: { retryDelayInMs: 5, maxRetryDelayInMs: 20 } });
   const policyDir = mkdtempSync(path.join(tmpdir(), 'lockdown-policies-'));
   const logger = createLogger({ level: 'silent' });
@@ -92,4 +94,22 @@ export async function startEmulatorWorld(options: EmulatorOptions = {}): Promise
       rmSync(policyDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A subnet PUT body as a person would send it (portal, CLI, template): the writable fields of
+ * a subnet the emulator returned, none of its read-only ones, with some fields replaced.
+ */
+export function subnetPutBody(subnet: { properties: Record<string, any> }, replace: Record<string, unknown> = {}): { properties: Record<string, unknown> } {
+  const p = subnet.properties;
+  const properties: Record<string, unknown> = {
+    addressPrefix: p.addressPrefix,
+    ...(p.networkSecurityGroup ? { networkSecurityGroup: { id: p.networkSecurityGroup.id } } : {}),
+    ...(p.routeTable ? { routeTable: { id: p.routeTable.id } } : {}),
+    ...(p.natGateway ? { natGateway: { id: p.natGateway.id } } : {}),
+    serviceEndpoints: (p.serviceEndpoints ?? []).map((endpoint: any) => ({ service: endpoint.service, ...(endpoint.locations ? { locations: endpoint.locations } : {}) })),
+    delegations: (p.delegations ?? []).map((delegation: any) => ({ name: delegation.name, properties: { serviceName: delegation.properties.serviceName } })),
+    ...replace,
+  };
+  return { properties };
 }

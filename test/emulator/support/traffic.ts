@@ -168,7 +168,8 @@ function withPayloadDetails(issues: OavIssue[], output: string): OavIssue[] {
   const detailed: OavIssue[] = [];
   for (const [, text] of output.matchAll(/message: '(\{"specFilePath".*\})',?$/gm)) {
     try {
-      const result = JSON.parse(text.replace(/\\'/g, "'"));
+      // undo util.inspect's quoting of the string: \' and \\ (a \" in the JSON is logged as \\")
+      const result = JSON.parse(text.replace(/\\(['\\])/g, '$1'));
       for (const e of result.errors ?? []) {
         detailed.push({
           operationId: result.operationInfo?.operationId,
