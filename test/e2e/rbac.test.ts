@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ActorLookup } from '../../src/reconciler/alerts/actor';
 import { driftEvents } from '../../src/reconciler/alerts/driftEvents';
-import { demoTopology, OPERATOR, pairPolicy, ROOT, startEmulatorWorld } from '../support/emulatorWorld';
+import { demoTopology, ids, OPERATOR, pairPolicy, ROOT, startEmulatorWorld } from '../support/emulatorWorld';
 
 const role = JSON.parse(readFileSync(path.join(ROOT, 'deploy/lockdown-operator-role.json'), 'utf8')) as { Actions: string[] };
 
@@ -42,5 +42,31 @@ describe('least-privilege role', () => {
     const result = await lockdownWith(role.Actions.filter((candidate) => candidate !== action));
     expect(result.complete).toBe(false);
     expect(result.denied).toBeGreaterThan(0);
+  });
+});
+
+describe('least-privilege role, beyond a fresh lockdown', () => {
+  it('is sufficient to repair drift and to move a caller to another subnet', async () => {
+    const world = await startEmulatorWorld({ rbac: { allowedActions: role.Actions } });
+    try {
+      world.writePolicies({ 'orders.yaml': pairPolicy() });
+      await world.tick();
+      await world.emulator.admin.outOfBand('alice@example.test', {
+        method: 'PATCH',
+        path: `${ids.payments}/config/web`,
+        body: { properties: { ipSecurityRestrictionsDefaultAction: 'Allow', scmIpSecurityRestrictionsUseMain: false } },
+      });
+      const repair = await world.tick();
+      world.writePolicies({ 'orders.yaml': pairPolicy({ subnet: ids.data }) });
+      const move = await world.tick();
+      for (const report of [repair, move]) {
+        expect(report.plan.conditions).toEqual([]);
+        expect(report.apply!.outcomes.filter((outcome) => outcome.outcome === 'failed' || outcome.outcome === 'skipped')).toEqual([]);
+      }
+      expect(move.apply!.outcomes.map((outcome) => outcome.kind)).toContain('callee.admitCallers');
+      expect(world.emulator.admin.requests().filter((exchange) => exchange.status === 403)).toEqual([]);
+    } finally {
+      await world.stop();
+    }
   });
 });
