@@ -390,13 +390,13 @@ function diffCallee(
 
   const ownedMain = ownedRules(subnetGrants, [...extraGrants.values()]);
 
-  // A caller that joins a subnet must find it allowed when it arrives: when the callee already
-  // restricts access, its new allow rules go in first, in a write of their own, before any
-  // caller moves; removals and Deny come after every caller is in place.
+  // Joining a subnet, turning on route-all and adding the subnet's service endpoint all change
+  // the address a caller's calls arrive from. When the callee already denies by default, its
+  // new allow rules go in first, in a write of their own, before any caller's path changes;
+  // removals and Deny come after every caller is in place.
   let rulesBeforeRestrict = config.accessRules;
   let admitId: string | undefined;
-  const connects = dependsOn.filter((id) => id.startsWith('caller.connectToSubnet:'));
-  if (config.defaultAction === 'Deny' && connects.length > 0) {
+  if (config.defaultAction === 'Deny' && dependsOn.length > 0) {
     const present = new Set(config.accessRules.map(ruleKey));
     const additions = ownedMain.filter(
       (rule) => !present.has(ruleKey(rule)) && !(rule.vnetSubnetResourceId && blockedSubnets.has(canonicalId(rule.vnetSubnetResourceId))),
@@ -408,13 +408,15 @@ function diffCallee(
         verb: 'update',
         resourceId: displayId,
         policies: names(policies),
-        summary: `callee ${shortName(displayId)}: allow ${additions.length} new source(s) before callers move; nothing removed yet`,
+        summary: `callee ${shortName(displayId)}: allow ${additions.length} new source(s) before callers' paths change; nothing removed yet`,
         changes: additions.map((rule) => ({ aspect: 'accessRule' as const, field: `ipSecurityRestrictions[${rule.name}]`, symbol: '+' as const, after: rule })),
+        // A subnet rule needs the subnet's service endpoint first (ARM refuses it otherwise).
         dependsOn: dependsOn.filter((id) => id.startsWith('subnet.')),
         write: { operation: 'updateSiteConfig', siteId: displayId, patch: { accessRules: rulesBeforeRestrict }, expected: { accessRules: config.accessRules } },
       });
       admitId = admit.id;
-      for (const action of builder.actions) if (connects.includes(action.id)) action.dependsOn.push(admit.id);
+      const callerPathChanges = new Set(dependsOn.filter((id) => id.startsWith('caller.')));
+      for (const action of builder.actions) if (callerPathChanges.has(action.id)) action.dependsOn.push(admit.id);
     }
   }
 

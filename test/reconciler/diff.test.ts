@@ -1,4 +1,5 @@
 import { diff } from '../../src/reconciler/diff';
+import { applyModes } from '../../src/reconciler/modes';
 import type { Plan, PlannedAction } from '../../src/reconciler/plan';
 import { canonicalId } from '../../src/reconciler/resourceId';
 import { APPS, foreignRule, NOW, ORDERS, PAYMENTS, policy, siteId, subnetId, subnetRule, WEB_PLAN, World } from '../support/world';
@@ -346,5 +347,30 @@ describe('diff: a caller moving to another subnet is never cut off', () => {
   it('needs no separate step while the callee is still open', () => {
     const world = moved().withSite(PAYMENTS, {}, {});
     expect(kinds(plan(world, [policy({ subnet: DATA })]))).toEqual(['caller.connectToSubnet', 'callee.restrictAccess']);
+  });
+});
+
+describe('diff: route-all changes where a caller\'s calls come from', () => {
+  const outbound = foreignRule({ name: 'orders-outbound', ipAddress: '198.51.100.10/32', priority: 50 });
+  const world = () =>
+    World.lockedDown()
+      .withSite(ORDERS, { integrationSubnetId: canonicalId(APPS) }, { vnetRouteAllEnabled: false })
+      .withSite(PAYMENTS, {}, { accessRules: [outbound], defaultAction: 'Deny', scmUseMain: true });
+
+  it('allows the subnet on the callee before route-all is turned on', () => {
+    const result = plan(world());
+    expect(kinds(result)).toEqual(['callee.admitCallers', 'caller.routeAllTraffic', 'callee.restrictAccess']);
+    expect(action(result, 'caller.routeAllTraffic')!.dependsOn).toContain(action(result, 'callee.admitCallers')!.id);
+  });
+
+  it('never turns route-all on while another policy only audits a callee that would lose the caller', () => {
+    const legacy = siteId('fn', 'legacy-func');
+    const policies = [policy({ name: 'orders-to-legacy', callees: [legacy] }), policy({ name: 'orders-to-payments', mode: 'audit' })];
+    const w = world().withSite(legacy, {}, { accessRules: [subnetRule(APPS, 'orders-to-legacy')], defaultAction: 'Deny', scmUseMain: true });
+    const result = applyModes(diff({ policies, observed: w.observed(), now: NOW }), policies, { now: NOW });
+    const routeAll = action(result, 'caller.routeAllTraffic')!;
+    const admit = action(result, 'callee.admitCallers', PAYMENTS)!;
+    expect(routeAll.dependsOn).toContain(admit.id);
+    expect(admit.enforcement).toMatchObject({ apply: false, reason: 'audit' });
   });
 });
