@@ -10,6 +10,7 @@ import { readAlertSettings } from '../reconciler/alerts/settings';
 import type { AlertStore } from '../reconciler/alerts/store';
 import { ArmPort } from '../reconciler/azure/armPort';
 import { connectionFromSettings } from '../reconciler/azure/connection';
+import { booleanSetting } from '../reconciler/alerts/settings';
 import { createLogger } from '../reconciler/logger';
 import { formatProblem } from '../reconciler/policy/format';
 import { loadPolicies } from '../reconciler/policy/load';
@@ -103,6 +104,14 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
     case 'plan':
     case 'apply': {
       const logger = createLogger({ level: io.env.LOCKDOWN_LOG_LEVEL ?? 'silent' });
+      let dryRun: boolean;
+      try {
+        // The same switch as the Function's app setting, parsed as strictly (fail closed).
+        dryRun = values['dry-run'] || booleanSetting(io.env, 'LOCKDOWN_DRY_RUN', false);
+      } catch (error) {
+        io.stderr((error as Error).message);
+        return 1;
+      }
       let port;
       try {
         port = new ArmPort(connectionFromSettings(io.env), { pollIntervalInMs: Number(io.env.LOCKDOWN_POLL_INTERVAL_MS ?? 2000) });
@@ -115,7 +124,7 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
         port,
         logger,
         apply: command === 'apply',
-        dryRun: values['dry-run'],
+        dryRun,
         haltOnInvalidPolicies: values['fail-on-invalid'],
       });
       if (report.halted) {
@@ -124,10 +133,10 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
         return 1;
       }
       if (output === 'text') for (const problem of report.policies.problems) io.stderr(formatProblem(problem));
-      if (output === 'json') io.stdout(renderPlanJson(report.plan, report.apply));
-      else if (output === 'markdown') io.stdout(renderPlanMarkdown(report.plan));
+      if (output === 'json') io.stdout(renderPlanJson(report.plan, report.apply, report.policies));
+      else if (output === 'markdown') io.stdout(renderPlanMarkdown(report.plan, report.policies));
       else {
-        io.stdout(renderPlanText(report.plan));
+        io.stdout(renderPlanText(report.plan, report.policies));
         if (report.apply) io.stdout(`\n${renderApplyText(report.apply)}`);
       }
       const invalid = report.policies.invalidFiles.length > 0;

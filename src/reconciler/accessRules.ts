@@ -85,6 +85,9 @@ export function ruleKey(rule: AccessRule): string {
     (rule.tag ?? 'Default').toLowerCase(),
     rule.description ?? '',
     rule.headers ? JSON.stringify(sortedHeaders(rule.headers)) : '',
+    rule.subnetMask ?? '',
+    rule.vnetTrafficTag ?? 0,
+    rule.subnetTrafficTag ?? 0,
   ]);
 }
 

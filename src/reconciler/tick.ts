@@ -80,7 +80,7 @@ export async function runTick(options: TickOptions): Promise<TickReport> {
 
   log.info(
     { event: 'lockdown.plan', policies: loaded.policies.length, actions: plan.actions.length, conditions: plan.conditions.length, unchanged: plan.unchanged.length },
-    planSummaryLine(plan),
+    planSummaryLine(plan, loaded),
   );
   for (const condition of plan.conditions) {
     log[condition.severity === 'error' ? 'warn' : 'info']({ event: 'lockdown.condition', ...condition }, condition.message);

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { reconcileTimer } from '../../src/functions/reconcileTimer';
 import { runCli } from '../../src/cli/main';
-import { OPERATOR_TOKEN, pairPolicy, startEmulatorWorld, type EmulatorWorld } from '../support/emulatorWorld';
+import { ids, OPERATOR_TOKEN, pairPolicy, startEmulatorWorld, type EmulatorWorld } from '../support/emulatorWorld';
 
 let world: EmulatorWorld;
 beforeEach(async () => {
@@ -89,6 +89,30 @@ describe('lockdown CLI', () => {
     expect(json.actions.map((action: { kind: string }) => action.kind)).toHaveLength(4);
     const markdown = (await cli(['plan', world.policyDir, '--output', 'markdown'])).out;
     expect(markdown).toMatch(/^### Lockdown plan/);
+  });
+
+  it('LOCKDOWN_DRY_RUN works for the CLI too, and a value it does not understand refuses to run', async () => {
+    const env = { LOCKDOWN_ARM_ENDPOINT: world.emulator.url, LOCKDOWN_ARM_TOKEN: OPERATOR_TOKEN, LOCKDOWN_POLL_INTERVAL_MS: '0' };
+    const out: string[] = [];
+    const err: string[] = [];
+    const io = { stdout: (text: string) => out.push(text), stderr: (text: string) => err.push(text) };
+    expect(await runCli(['apply', world.policyDir], { ...io, env: { ...env, LOCKDOWN_DRY_RUN: 'true' } })).toBe(0);
+    expect(out.join('\n')).toContain('not applied: dryRun');
+    expect(await runCli(['apply', world.policyDir], { ...io, env: { ...env, LOCKDOWN_DRY_RUN: 'sure' } })).toBe(1);
+    expect(err.join('\n')).toContain('LOCKDOWN_DRY_RUN');
+    expect(world.writes()).toEqual([]);
+  });
+
+  it('says in every output format that invalid policy files were skipped', async () => {
+    world.writePolicies({ 'legacy.yaml': pairPolicy({ name: 'legacy', callees: [ids.legacy] }).replace('callers:', 'calers:') });
+    const text = await cli(['plan', world.policyDir]);
+    expect(text.out).toContain('1 invalid policy file(s) were skipped');
+    const markdown = await cli(['plan', world.policyDir, '-o', 'markdown']);
+    expect(markdown.out).toContain('1 invalid policy file(s) were skipped');
+    expect(markdown.out).toMatch(/legacy\.yaml:\d+:\d+ error spec\.calers/);
+    const json = JSON.parse((await cli(['plan', world.policyDir, '-o', 'json'])).out);
+    expect(json.invalidPolicyFiles).toEqual([expect.stringMatching(/legacy\.yaml$/)]);
+    expect(json.policyProblems[0]).toMatchObject({ path: 'spec.calers', severity: 'error' });
   });
 
   it('apply --dry-run writes nothing', async () => {

@@ -1,14 +1,19 @@
 /** Plans as Markdown, for pull-request comments. */
 import type { Plan } from '../plan';
 import { planSummaryLine } from './text';
-import { enforcementNote, formatChange, VERB_SYMBOL } from './values';
+import { formatProblem } from '../policy/format';
+import { enforcementNote, formatChange, VERB_SYMBOL, type PolicyFiles } from './values';
 
 function escapeCell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 }
 
-export function renderPlanMarkdown(plan: Plan): string {
-  const lines: string[] = ['### Lockdown plan', '', `**${planSummaryLine(plan)}**`, ''];
+export function renderPlanMarkdown(plan: Plan, files?: PolicyFiles): string {
+  const lines: string[] = ['### Lockdown plan', '', `**${planSummaryLine(plan, files)}**`, ''];
+  const problems = files?.problems ?? [];
+  if (problems.length > 0) {
+    lines.push('Policy problems:', '', '```', ...problems.map(formatProblem), '```', '');
+  }
   if (plan.actions.length > 0) {
     lines.push('| | change | policies |', '|---|---|---|');
     for (const action of plan.actions) {

@@ -1,9 +1,15 @@
 /** Plans and apply reports for terminals: Terraform-style `+ ~ -` lines. */
 import type { ApplyReport } from '../apply';
 import type { Plan } from '../plan';
-import { countBy, enforcementNote, formatChange, VERB_SYMBOL } from './values';
+import { countBy, enforcementNote, formatChange, VERB_SYMBOL, type PolicyFiles } from './values';
 
-export function planSummaryLine(plan: Plan): string {
+export function planSummaryLine(plan: Plan, files?: PolicyFiles): string {
+  const invalid = files?.invalidFiles.length ?? 0;
+  const unchecked = invalid > 0 ? ` ${invalid} invalid policy file(s) were skipped: the pairs they declare were not checked, and nothing they name is written.` : '';
+  return planOnlySummary(plan) + unchecked;
+}
+
+function planOnlySummary(plan: Plan): string {
   const errors = plan.conditions.filter((condition) => condition.severity === 'error').length;
   if (plan.actions.length === 0 && errors > 0) {
     return `No changes planned, but ${errors} error condition(s): the pairs they name were not checked or cannot be enforced.`;
@@ -18,7 +24,7 @@ export function planSummaryLine(plan: Plan): string {
   return `Plan: ${plan.actions.length} change(s), ${applied} to apply${notes.length ? `, not applied: ${notes.join(', ')}` : ''}.`;
 }
 
-export function renderPlanText(plan: Plan): string {
+export function renderPlanText(plan: Plan, files?: PolicyFiles): string {
   const lines: string[] = [];
   for (const action of plan.actions) {
     lines.push(`${VERB_SYMBOL[action.verb]} ${action.summary}  [${action.policies.join(', ')}]${enforcementNote(action)}`);
@@ -31,7 +37,7 @@ export function renderPlanText(plan: Plan): string {
     for (const condition of plan.conditions) lines.push(`  ${condition.severity.padEnd(7)} ${condition.reason} [${condition.policy}]: ${condition.message}`);
   }
   if (lines.length) lines.push('');
-  lines.push(planSummaryLine(plan));
+  lines.push(planSummaryLine(plan, files));
   return lines.join('\n');
 }
 

@@ -2,6 +2,10 @@
 import { describeRule } from '../accessRules';
 import type { AccessRule } from '../observed';
 import type { FieldChange, PlannedAction } from '../plan';
+import type { LoadedPolicies } from '../policy/types';
+
+/** What the renderers need to know about the policy files behind a plan. */
+export type PolicyFiles = Pick<LoadedPolicies, 'invalidFiles' | 'problems'>;
 
 export function formatValue(value: unknown): string {
   if (value === undefined || value === null) return '(none)';
