@@ -104,3 +104,24 @@ describe('what an invalid file protects', () => {
     expect(loaded.frozenResources).toEqual([{ id: EVERY_RESOURCE, file: path.join(LOAD, 'does-not-exist.yaml') }]);
   });
 });
+
+describe('policy folders behind symbolic links', () => {
+  it('follows linked folders once each, and reports a dangling linked file', async () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'lockdown-links-'));
+    const { mkdirSync, symlinkSync } = await import('node:fs');
+    try {
+      mkdirSync(path.join(root, 'real'));
+      writeFileSync(path.join(root, 'real', 'team.yaml'), policyYaml('team-policy'));
+      mkdirSync(path.join(root, 'policies'));
+      symlinkSync(path.join(root, 'real'), path.join(root, 'policies', 'team'));
+      symlinkSync(path.join(root, 'policies'), path.join(root, 'policies', 'loop'));
+      symlinkSync(path.join(root, 'gone.yaml'), path.join(root, 'policies', 'gone.yaml'));
+      const loaded = await loadPolicies([path.join(root, 'policies')]);
+      expect(loaded.policies.map((policy) => policy.name)).toEqual(['team-policy']);
+      expect(loaded.invalidFiles).toEqual([path.join(root, 'policies', 'gone.yaml')]);
+      expect(loaded.frozenResources).toEqual([{ id: EVERY_RESOURCE, file: path.join(root, 'policies', 'gone.yaml') }]);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});

@@ -4,7 +4,7 @@
  * still do. Contradicting policies are errors in every file involved.
  */
 
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { DEFAULT_MAX_FILE_BYTES, fileTooLargeProblem, parsePolicyYaml } from './parse';
 import type { ParsePolicyYamlOptions } from './parse';
@@ -145,19 +145,24 @@ export function resourceIdsIn(text: string): string[] {
 
 async function policyFilesUnder(directory: string): Promise<string[]> {
   const found: string[] = [];
+  // Symlinked folders are followed (a policy skipped silently could let another policy remove
+  // what it protects); each real folder is walked once, so links cannot loop.
+  const visited = new Set<string>();
   const walk = async (current: string): Promise<void> => {
+    const real = await realpath(current);
+    if (visited.has(real)) return;
+    visited.add(real);
     const entries = await readdir(current, { withFileTypes: true });
     for (const entry of entries) {
       const full = path.join(current, entry.name);
-      if (entry.isDirectory()) {
+      const target = entry.isSymbolicLink() ? await stat(full).catch(() => undefined) : entry;
+      if (target?.isDirectory()) {
         if (entry.name.startsWith('.') || SKIPPED_DIRECTORIES.has(entry.name)) continue;
         if (entry.name === 'schema' && (current === directory || path.basename(current) === 'policies')) continue;
         await walk(full);
-      } else if (POLICY_EXTENSIONS.has(path.extname(entry.name).toLowerCase())) {
-        // Symlinked files are read; symlinked folders are not followed (no loops).
-        if (entry.isFile() || (entry.isSymbolicLink() && (await stat(full).catch(() => undefined))?.isFile())) {
-          found.push(full);
-        }
+      } else if (POLICY_EXTENSIONS.has(path.extname(entry.name).toLowerCase()) && (target?.isFile() || !target)) {
+        // A dangling link is listed too: reading it fails, which is reported and freezes writes.
+        found.push(full);
       }
     }
   };
