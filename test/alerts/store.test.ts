@@ -5,41 +5,12 @@
 import { TableAlertStore, type DriftRecord } from '../../src/reconciler/alerts/store';
 import type { HistoryEntry, PairStatus } from '../../src/reconciler/alerts/types';
 import { testStateConnection, testTables } from '../support/azurite';
+import { driftRecord, historyEntry, ORDERS_TO_PAYMENTS, PAYMENTS_ID } from '../support/driftFixtures';
 
-const PAYMENTS = '/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/fn/providers/Microsoft.Web/sites/payments-func';
-const pair = { policy: 'orders-to-payments', caller: PAYMENTS.replace('fn/providers/Microsoft.Web/sites/payments-func', 'web/providers/Microsoft.Web/sites/orders-web'), callee: PAYMENTS };
-
-const record = (overrides: Partial<DriftRecord> = {}): DriftRecord => ({
-  key: 'orders-to-payments|*|payments|defaultAction|ipSecurityRestrictionsDefaultAction',
-  policy: 'orders-to-payments',
-  pairs: [pair],
-  resourceId: PAYMENTS,
-  aspect: 'defaultAction',
-  field: 'ipSecurityRestrictionsDefaultAction',
-  symbol: '~',
-  expected: 'Deny',
-  actual: 'Allow',
-  action: 'reportedOnly',
-  firstDetectedAt: '2026-11-28T12:00:00.000Z',
-  lastDetectedAt: '2026-11-28T12:00:00.000Z',
-  lastTickId: 'tick-1',
-  ...overrides,
-});
-
-const history = (at: string, overrides: Partial<HistoryEntry> = {}): HistoryEntry => ({
-  at,
-  kind: 'detected',
-  key: 'k',
-  policy: 'orders-to-payments',
-  pairs: [pair],
-  resourceId: PAYMENTS,
-  aspect: 'defaultAction',
-  field: 'ipSecurityRestrictionsDefaultAction',
-  expected: 'Deny',
-  actual: 'Allow',
-  action: 'reportedOnly',
-  ...overrides,
-});
+const PAYMENTS = PAYMENTS_ID;
+const pair = ORDERS_TO_PAYMENTS;
+const record = (overrides: Partial<DriftRecord> = {}): DriftRecord => driftRecord({ lastTickId: 'tick-1', ...overrides });
+const history = (when: string, overrides: Partial<HistoryEntry> = {}): HistoryEntry => historyEntry(when, { key: 'k', ...overrides });
 
 let store: TableAlertStore;
 beforeEach(() => {

@@ -2,47 +2,12 @@
 import type { AlertDelivery, DriftRecord } from '../../src/reconciler/alerts/store';
 import { planTransitions, type TransitionInput } from '../../src/reconciler/alerts/transitions';
 import type { DriftEvent } from '../../src/reconciler/alerts/types';
+import { at, driftEvent, driftRecord, PAYMENTS_ID as PAYMENTS } from '../support/driftFixtures';
 
-const PAYMENTS = '/subscriptions/s/resourceGroups/fn/providers/Microsoft.Web/sites/payments-func';
-const T = (minute: number) => new Date(Date.UTC(2026, 10, 28, 12, minute)).toISOString();
-const KEY = 'orders-to-payments|*|payments|defaultAction|ipSecurityRestrictionsDefaultAction';
-
-const event = (minute: number, overrides: Partial<DriftEvent> = {}): DriftEvent => ({
-  key: KEY,
-  policy: 'orders-to-payments',
-  pairs: [],
-  resourceId: PAYMENTS,
-  aspect: 'defaultAction',
-  field: 'ipSecurityRestrictionsDefaultAction',
-  symbol: '~',
-  expected: 'Deny',
-  actual: 'Allow',
-  action: 'reportedOnly',
-  reason: 'audit: audit mode',
-  detectedAt: T(minute),
-  tickId: `tick-${minute}`,
-  ...overrides,
-});
-
+const T = at;
+const event = driftEvent;
 const sent = (minute: number): AlertDelivery => ({ alertId: 'a', kind: 'opened', createdAt: T(minute), status: 'sent', sinks: { log: { state: 'delivered', attempts: 1 } } });
-
-const record = (overrides: Partial<DriftRecord> = {}): DriftRecord => ({
-  key: KEY,
-  policy: 'orders-to-payments',
-  pairs: [],
-  resourceId: PAYMENTS,
-  aspect: 'defaultAction',
-  field: 'ipSecurityRestrictionsDefaultAction',
-  symbol: '~',
-  expected: 'Deny',
-  actual: 'Allow',
-  action: 'reportedOnly',
-  firstDetectedAt: T(0),
-  lastDetectedAt: T(0),
-  lastTickId: 'tick-0',
-  alert: sent(0),
-  ...overrides,
-});
+const record = (overrides: Partial<DriftRecord> = {}): DriftRecord => driftRecord({ alert: sent(0), ...overrides });
 
 function run(records: DriftRecord[], events: DriftEvent[], minute: number, overrides: Partial<TransitionInput> = {}) {
   return planTransitions({
