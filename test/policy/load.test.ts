@@ -125,3 +125,20 @@ describe('policy folders behind symbolic links', () => {
     }
   });
 });
+
+describe('what an invalid file protects, when ids are folded across lines', () => {
+  it('finds an id written as a double-quoted YAML string continued on the next line', () => {
+    const text = [
+      'apiVersion: lockdown/v1',
+      'kind: LockdownPolicy',
+      'metadata: { name: folded }',
+      'spec:',
+      '  calers: []',
+      '  callees:',
+      '    - id: "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/fn/providers/Microsoft.Web/sites/\\',
+      '        payments-func"',
+      '',
+    ].join('\n');
+    expect(resourceIdsIn(text)).toContain('/subscriptions/11111111-1111-1111-1111-111111111111/resourcegroups/fn/providers/microsoft.web/sites/payments-func');
+  });
+});

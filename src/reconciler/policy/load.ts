@@ -6,6 +6,7 @@
 
 import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import * as path from 'node:path';
+import { parseAllDocuments, visit } from 'yaml';
 import { DEFAULT_MAX_FILE_BYTES, fileTooLargeProblem, parsePolicyYaml } from './parse';
 import type { ParsePolicyYamlOptions } from './parse';
 import { canonicalId } from '../resourceId';
@@ -74,7 +75,8 @@ export async function loadPolicies(paths: string[], options: LoadPoliciesOptions
         unreadable.push(fileTooLargeProblem(file, size, maxFileBytes));
         // Not parsed, but what it names is still protected from writes.
         const scannable = size <= MAX_SCANNED_BYTES;
-        const ids = scannable ? resourceIdsIn(await readFile(file, 'utf8')) : [EVERYTHING];
+        // Too large to parse safely: the ids are found in the raw text only.
+        const ids = scannable ? resourceIdsIn(await readFile(file, 'utf8'), { yaml: false }) : [EVERYTHING];
         frozenResources.push(...ids.map((id) => ({ id, file })));
         continue;
       }
@@ -139,8 +141,23 @@ const MAX_SCANNED_BYTES = 64 * 1024 * 1024;
 const RESOURCE_ID_IN_TEXT =
   /\/subscriptions\/[^/\s'"]+\/resourceGroups\/[^/\s'"]+\/providers\/(?:Microsoft\.Web\/sites|Microsoft\.Network\/virtualNetworks\/[^/\s'"]+\/subnets)\/[^/\s'",}\]#]+/gi;
 
-export function resourceIdsIn(text: string): string[] {
-  return [...new Set([...text.matchAll(RESOURCE_ID_IN_TEXT)].map((match) => canonicalId(match[0])))];
+export function resourceIdsIn(text: string, options: { yaml?: boolean } = {}): string[] {
+  const found = [...text.matchAll(RESOURCE_ID_IN_TEXT)].map((match) => match[0]);
+  if (options.yaml === false) return [...new Set(found.map(canonicalId))];
+  // Where the text is YAML, its string values too: an id folded or escaped across lines only
+  // shows up whole once parsed. Parse errors are ignored here; aliases are not expanded.
+  try {
+    for (const document of parseAllDocuments(text, { schema: 'core', prettyErrors: false })) {
+      visit(document, {
+        Scalar(_key, node) {
+          if (typeof node.value === 'string') found.push(...[...node.value.matchAll(RESOURCE_ID_IN_TEXT)].map((match) => match[0]));
+        },
+      });
+    }
+  } catch {
+    // the regex over the raw text above still applies
+  }
+  return [...new Set(found.map(canonicalId))];
 }
 
 async function policyFilesUnder(directory: string): Promise<string[]> {
