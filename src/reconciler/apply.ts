@@ -11,7 +11,12 @@ import { delay } from './concurrency';
 import type { PlannedAction, Plan, WriteRequest } from './plan';
 import type { AzurePort, PortCallOptions } from './port';
 
-export type Outcome = 'unchanged' | 'created' | 'updated' | 'deleted' | 'failed' | 'skipped';
+/** What happened to one planned action. Resources with nothing to do are `plan.unchanged`. */
+export type Outcome = 'created' | 'updated' | 'deleted' | 'failed' | 'skipped';
+
+export function succeeded(outcome: Outcome | undefined): boolean {
+  return outcome === 'created' || outcome === 'updated' || outcome === 'deleted';
+}
 
 export interface ActionOutcome {
   actionId: string;
@@ -124,7 +129,7 @@ export async function apply(plan: Plan, port: AzurePort, options: ApplyOptions =
       if (unresolved.length > 0) continue;
       const notDone = action.dependsOn.filter((dependency) => {
         const outcome = outcomes.get(dependency)?.outcome;
-        return byId.has(dependency) && outcome !== 'created' && outcome !== 'updated' && outcome !== 'deleted' && outcome !== 'unchanged';
+        return byId.has(dependency) && !succeeded(outcome);
       });
       if (notDone.length > 0) {
         if (notDone.every((dependency) => pending.includes(dependency))) {

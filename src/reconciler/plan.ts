@@ -99,11 +99,3 @@ export interface Plan {
   /** Resources observed in the desired state already. */
   unchanged: string[];
 }
-
-export function actionsToApply(plan: Plan): PlannedAction[] {
-  return plan.actions.filter((action) => action.enforcement.apply);
-}
-
-export function hasChanges(plan: Plan): boolean {
-  return plan.actions.length > 0;
-}

@@ -35,11 +35,6 @@ export function canonicalId(id: string): string {
   return id.trim().replace(/\/+$/, '').toLowerCase();
 }
 
-export function sameId(a: string | undefined, b: string | undefined): boolean {
-  if (a === undefined || b === undefined) return a === b;
-  return canonicalId(a) === canonicalId(b);
-}
-
 /** The parts the SDK calls need, or an error naming the id that is not of the expected type. */
 export function siteParts(siteId: string): { subscriptionId: string; resourceGroup: string; name: string } {
   const parsed = parseResourceId(siteId);

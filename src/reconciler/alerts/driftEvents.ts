@@ -4,7 +4,7 @@
  * A planned action can carry several changes and serve several policies; each (policy,
  * change) is one event, so an owner hears about their policy in their words.
  */
-import type { ActionOutcome } from '../apply';
+import { succeeded, type ActionOutcome } from '../apply';
 import type { PlannedAction } from '../plan';
 import type { LockdownPolicy } from '../policy/types';
 import { canonicalId } from '../resourceId';
@@ -34,7 +34,6 @@ function whatWasDone(action: PlannedAction, outcome: ActionOutcome | undefined):
     case 'created':
     case 'updated':
     case 'deleted':
-    case 'unchanged':
       return { action: 'repaired' };
     case 'failed':
       return { action: 'failed', reason: outcome.reason };
@@ -101,7 +100,7 @@ export function inSyncResources(report: TickReport): Map<string, string> {
   const byResource = new Map<string, PlannedAction[]>();
   for (const action of report.plan.actions) byResource.set(canonicalId(action.resourceId), [...(byResource.get(canonicalId(action.resourceId)) ?? []), action]);
   for (const [id, actions] of byResource) {
-    const repaired = actions.every((action) => ['created', 'updated', 'deleted', 'unchanged'].includes(outcomes.get(action.id)?.outcome ?? ''));
+    const repaired = actions.every((action) => succeeded(outcomes.get(action.id)?.outcome));
     if (repaired) inSync.set(id, report.finishedAt);
   }
   return inSync;

@@ -6,8 +6,8 @@
 import type { Logger } from '../logger';
 import { LogSink } from './sinks/log';
 import type { AlertSink, DeliverOptions } from './sinks/sink';
-import { SlackSink } from './sinks/slack';
-import { TeamsSink } from './sinks/teams';
+import { slackSink } from './sinks/slack';
+import { teamsSink } from './sinks/teams';
 import { WebhookSink } from './sinks/webhook';
 import { DEFAULT_TABLES, stateConnectionFromSettings, type StateConnection } from './store';
 import { DEFAULT_RENOTIFY_MINUTES } from './transitions';
@@ -100,7 +100,7 @@ export function readAlertSettings(env: Env = process.env): AlertSettings {
 export function sinksFromSettings(settings: AlertSettings, logger: Logger): AlertSink[] {
   const sinks: AlertSink[] = [new LogSink(logger)];
   if (settings.webhookUrl) sinks.push(new WebhookSink(settings.webhookUrl, settings.webhookSecret));
-  if (settings.teamsWebhookUrl) sinks.push(new TeamsSink(settings.teamsWebhookUrl));
-  if (settings.slackWebhookUrl) sinks.push(new SlackSink(settings.slackWebhookUrl));
+  if (settings.teamsWebhookUrl) sinks.push(teamsSink(settings.teamsWebhookUrl));
+  if (settings.slackWebhookUrl) sinks.push(slackSink(settings.slackWebhookUrl));
   return sinks;
 }

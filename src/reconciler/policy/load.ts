@@ -7,7 +7,7 @@
 import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { parseAllDocuments, visit } from 'yaml';
-import { DEFAULT_MAX_FILE_BYTES, fileTooLargeProblem, parsePolicyYaml } from './parse';
+import { DEFAULT_MAX_FILE_BYTES, fileProblem, fileTooLargeProblem, parsePolicyYaml } from './parse';
 import type { ParsePolicyYamlOptions } from './parse';
 import { canonicalId } from '../resourceId';
 import { contradictionProblems, duplicateNameProblems, validateDocument } from './validate';
@@ -189,14 +189,7 @@ async function policyFilesUnder(directory: string): Promise<string[]> {
 
 function readProblem(file: string, error: unknown): PolicyProblem {
   const code = (error as NodeJS.ErrnoException).code;
-  return {
-    severity: 'error',
-    file,
-    line: 1,
-    column: 1,
-    path: '',
-    message: code === 'ENOENT' ? 'no such file or directory' : `cannot read: ${(error as Error).message}`,
-  };
+  return fileProblem(file, code === 'ENOENT' ? 'no such file or directory' : `cannot read: ${(error as Error).message}`);
 }
 
 export function sortProblems(problems: PolicyProblem[]): PolicyProblem[] {

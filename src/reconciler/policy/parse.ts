@@ -80,16 +80,17 @@ export function formatBytes(bytes: number): string {
   return `${bytes} bytes`;
 }
 
+/** An error about a file as a whole, reported at its first line. */
+export function fileProblem(file: string, message: string, hint?: string): PolicyProblem {
+  return { severity: 'error', file, line: 1, column: 1, path: '', message, ...(hint ? { hint } : {}) };
+}
+
 export function fileTooLargeProblem(file: string, bytes: number, maxFileBytes: number): PolicyProblem {
-  return {
-    severity: 'error',
+  return fileProblem(
     file,
-    line: 1,
-    column: 1,
-    path: '',
-    message: `the file is ${bytes} bytes, over the limit of ${maxFileBytes} bytes (${formatBytes(maxFileBytes)}); it was not parsed`,
-    hint: 'split the policies into several files',
-  };
+    `the file is ${bytes} bytes, over the limit of ${maxFileBytes} bytes (${formatBytes(maxFileBytes)}); it was not parsed`,
+    'split the policies into several files',
+  );
 }
 
 /** Parses every YAML document of a policy file. Never throws on bad input. */

@@ -75,3 +75,24 @@ export async function deliver(sink: AlertSink, message: AlertMessage, options: D
     }
   }
 }
+
+/**
+ * A chat webhook (Teams, Slack): the alert rendered by `render` and posted as JSON. The URL
+ * is a secret: it is never part of what the sink shows of itself.
+ */
+export class PayloadSink implements AlertSink {
+  readonly #url: string;
+  constructor(
+    readonly name: string,
+    url: string,
+    private readonly render: (message: AlertMessage) => Record<string, unknown>,
+  ) {
+    this.#url = url;
+  }
+  send(message: AlertMessage, options?: SendOptions): Promise<void> {
+    return postJson(this.name, this.#url, JSON.stringify(this.render(message)), {}, options);
+  }
+  toJSON(): string {
+    return `[${this.name} sink]`;
+  }
+}

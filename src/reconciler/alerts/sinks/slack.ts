@@ -3,7 +3,7 @@ import { formatValue } from '../../render/values';
 import { describeActor } from '../message';
 import { pairName } from '../pairs';
 import type { AlertMessage } from '../types';
-import { postJson, type AlertSink, type SendOptions } from './sink';
+import { PayloadSink, type AlertSink } from './sink';
 
 /** Slack mrkdwn needs &, < and > escaped. */
 const escape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -28,16 +28,4 @@ export function slackPayload(message: AlertMessage): Record<string, unknown> {
   };
 }
 
-export class SlackSink implements AlertSink {
-  readonly name = 'slack';
-  readonly #url: string;
-  constructor(url: string) {
-    this.#url = url;
-  }
-  send(message: AlertMessage, options?: SendOptions): Promise<void> {
-    return postJson(this.name, this.#url, JSON.stringify(slackPayload(message)), {}, options);
-  }
-  toJSON(): string {
-    return '[SlackSink]';
-  }
-}
+export const slackSink = (url: string): AlertSink => new PayloadSink('slack', url, slackPayload);

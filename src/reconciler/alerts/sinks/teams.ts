@@ -6,7 +6,7 @@ import { formatValue } from '../../render/values';
 import { describeActor } from '../message';
 import { pairName } from '../pairs';
 import type { AlertMessage } from '../types';
-import { postJson, type AlertSink, type SendOptions } from './sink';
+import { PayloadSink, type AlertSink } from './sink';
 
 export function adaptiveCard(message: AlertMessage): Record<string, unknown> {
   const color = message.kind === 'resolved' ? 'Good' : message.action === 'repaired' ? 'Warning' : 'Attention';
@@ -44,16 +44,4 @@ export function adaptiveCard(message: AlertMessage): Record<string, unknown> {
   };
 }
 
-export class TeamsSink implements AlertSink {
-  readonly name = 'teams';
-  readonly #url: string;
-  constructor(url: string) {
-    this.#url = url;
-  }
-  send(message: AlertMessage, options?: SendOptions): Promise<void> {
-    return postJson(this.name, this.#url, JSON.stringify(adaptiveCard(message)), {}, options);
-  }
-  toJSON(): string {
-    return '[TeamsSink]';
-  }
-}
+export const teamsSink = (url: string): AlertSink => new PayloadSink('teams', url, adaptiveCard);
