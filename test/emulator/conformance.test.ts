@@ -1,7 +1,7 @@
 /**
  * Conformance proof (issue 2): the real SDK clients perform every in-scope operation against the
  * emulator, successes and ARM errors alike, and every recorded request/response pair is validated
- * against Microsoft's REST specs in ../shared/azure-specs by `oav validate-traffic`. The
+ * against Microsoft's REST specs in vendor/azure-specs by `oav validate-traffic`. The
  * Azure-AsyncOperation status polls, which no spec operation describes, are validated with ajv
  * against network.json#/definitions/AzureAsyncOperationResult instead.
  */

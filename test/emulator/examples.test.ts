@@ -1,5 +1,5 @@
 /**
- * The official examples under ../shared/azure-specs/** /examples/ for the in-scope operations
+ * The official examples under vendor/azure-specs/** /examples/ for the in-scope operations
  * replay against the emulator: seeded with the example's resources, the example's request goes in
  * over plain HTTPS, and the response has one of the example's status codes and its shape.
  *
@@ -67,7 +67,7 @@ describe('the official examples replay against the emulator', () => {
     process.stdout.write(
       `\nExamples replayed (${cases.length}):\n${report.join('\n')}\n` +
         `Example keys the emulator does not model:\n${reasons.join('\n')}\n` +
-        `Referenced by the specs but not in shared/azure-specs (${missing.length}): ${missing.join(', ')}\n`,
+        `Referenced by the specs but not in vendor/azure-specs (${missing.length}): ${missing.join(', ')}\n`,
     );
     await emulator?.stop();
   });

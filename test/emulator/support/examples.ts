@@ -1,5 +1,5 @@
 /**
- * The official x-ms-examples of the in-scope operations: which are in ../shared/azure-specs, the
+ * The official x-ms-examples of the in-scope operations: which are in vendor/azure-specs, the
  * request each describes, the emulator topology holding its resources, and the shape of a body.
  */
 import * as fs from 'fs';

@@ -1,11 +1,11 @@
 /**
- * Microsoft's REST specifications, read in place from ../shared/azure-specs (never copied into
- * the project), and the operations the emulator claims to serve.
+ * Microsoft's REST specifications, vendored unmodified in vendor/azure-specs (MIT, see its
+ * LICENSE and README for provenance), and the operations the emulator claims to serve.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 
-export const SPECS_ROOT = path.resolve(__dirname, '../../../../shared/azure-specs');
+export const SPECS_ROOT = path.resolve(__dirname, '../../../vendor/azure-specs');
 export const SPECIFICATION_DIR = path.join(SPECS_ROOT, 'specification');
 
 const WEB = 'specification/web/resource-manager/Microsoft.Web/stable/2025-05-01';
