@@ -2,13 +2,13 @@
  * The ARM implementation of the port: the only module that calls the Azure SDKs.
  * Converts SDK models to Lockdown's observed shapes and every SDK error to a classified ArmError.
  */
-import { WebSiteManagementClient, type IpSecurityRestriction, type SiteConfigResource } from '@azure/arm-appservice';
+import { WebSiteManagementClient, type IpSecurityRestriction, type Site, type SiteConfigResource } from '@azure/arm-appservice';
 import { MonitorClient } from '@azure/arm-monitor';
-import { NetworkManagementClient, type Subnet } from '@azure/arm-network';
+import { NetworkManagementClient, type Subnet, type VirtualNetwork } from '@azure/arm-network';
 import { isImplicitRule, sameRules } from '../accessRules';
 import { ArmError, classifyRetry } from '../armError';
 import type { AccessRule, ObservedPlan, ObservedSite, ObservedSiteConfig, ObservedSubnet, ObservedVirtualNetwork } from '../observed';
-import type { ActivityRecord, AzurePort, PortCallOptions, PutSubnetOptions, SiteConfigPatch, UpdateSiteConfigOptions } from '../port';
+import type { ActivityRecord, AzurePort, ListScope, PortCallOptions, PutSubnetOptions, SiteConfigPatch, UpdateSiteConfigOptions } from '../port';
 import { canonicalId, parseResourceId, serverFarmParts, siteParts, subnetParts } from '../resourceId';
 import type { ArmConnection } from './connection';
 
@@ -86,6 +86,43 @@ function toObservedSubnet(subnet: Subnet): ObservedSubnet {
   };
 }
 
+function toObservedVirtualNetwork(vnet: VirtualNetwork, fallbackId: string): ObservedVirtualNetwork {
+  return {
+    id: vnet.id ?? fallbackId,
+    location: vnet.location ?? '',
+    subnets: (vnet.subnets ?? []).map((subnet) => ({ ...toObservedSubnet(subnet), location: vnet.location })),
+  };
+}
+
+/** ARM lists addresses comma-separated; both lists together are every address the app may call from. */
+function outboundAddresses(site: Site): string[] {
+  const all = [site.outboundIpAddresses, site.possibleOutboundIpAddresses].flatMap((list) => (list ?? '').split(','));
+  return [...new Set(all.map((address) => address.trim()).filter((address) => address.length > 0))];
+}
+
+function toObservedSite(site: Site, fallbackId: string): ObservedSite {
+  return {
+    id: site.id ?? fallbackId,
+    location: site.location,
+    kind: site.kind,
+    serverFarmId: site.serverFarmId,
+    integrationSubnetId: site.virtualNetworkSubnetId ? canonicalId(site.virtualNetworkSubnetId) : undefined,
+    publicNetworkAccess: site.publicNetworkAccess,
+    outboundIpAddresses: outboundAddresses(site),
+  };
+}
+
+function scopeId(scope: ListScope): string {
+  return `/subscriptions/${scope.subscriptionId}${scope.resourceGroup ? `/resourceGroups/${scope.resourceGroup}` : ''}`;
+}
+
+/** Drains a paged SDK list (the iterator follows nextLink). */
+async function allPages<T>(pages: AsyncIterable<T>): Promise<T[]> {
+  const items: T[] = [];
+  for await (const item of pages) items.push(item);
+  return items;
+}
+
 export class ArmPort implements AzurePort {
   readonly #connection: ArmConnection;
   readonly #pollIntervalInMs: number;
@@ -132,11 +169,7 @@ export class ArmPort implements AzurePort {
       const vnet = await this.#networkClient(parsed.subscriptionId).virtualNetworks.get(parsed.resourceGroup, parsed.names[0], {
         abortSignal: options.abortSignal,
       });
-      return {
-        id: vnet.id ?? virtualNetworkId,
-        location: vnet.location ?? '',
-        subnets: (vnet.subnets ?? []).map((subnet) => ({ ...toObservedSubnet(subnet), location: vnet.location })),
-      };
+      return toObservedVirtualNetwork(vnet, virtualNetworkId);
     });
   }
 
@@ -144,14 +177,29 @@ export class ArmPort implements AzurePort {
     return guarded(siteId, async () => {
       const { subscriptionId, resourceGroup, name } = siteParts(siteId);
       const site = await this.#webClient(subscriptionId).webApps.get(resourceGroup, name, { abortSignal: options.abortSignal });
-      return {
-        id: site.id ?? siteId,
-        location: site.location,
-        kind: site.kind,
-        serverFarmId: site.serverFarmId,
-        integrationSubnetId: site.virtualNetworkSubnetId ? canonicalId(site.virtualNetworkSubnetId) : undefined,
-        publicNetworkAccess: site.publicNetworkAccess,
-      };
+      return toObservedSite(site, siteId);
+    });
+  }
+
+  listSites(scope: ListScope, options: PortCallOptions = {}): Promise<ObservedSite[]> {
+    const id = scopeId(scope);
+    return guarded(id, async () => {
+      const webApps = this.#webClient(scope.subscriptionId).webApps;
+      const pages = scope.resourceGroup
+        ? webApps.listByResourceGroup(scope.resourceGroup, { abortSignal: options.abortSignal })
+        : webApps.list({ abortSignal: options.abortSignal });
+      return (await allPages(pages)).map((site) => toObservedSite(site, `${id}/providers/Microsoft.Web/sites/${site.name ?? ''}`));
+    });
+  }
+
+  listVirtualNetworks(scope: ListScope, options: PortCallOptions = {}): Promise<ObservedVirtualNetwork[]> {
+    const id = scopeId(scope);
+    return guarded(id, async () => {
+      const virtualNetworks = this.#networkClient(scope.subscriptionId).virtualNetworks;
+      const pages = scope.resourceGroup
+        ? virtualNetworks.list(scope.resourceGroup, { abortSignal: options.abortSignal })
+        : virtualNetworks.listAll({ abortSignal: options.abortSignal });
+      return (await allPages(pages)).map((vnet) => toObservedVirtualNetwork(vnet, `${id}/providers/Microsoft.Network/virtualNetworks/${vnet.name ?? ''}`));
     });
   }
 
