@@ -19,6 +19,7 @@ import { renderPlanJson } from '../reconciler/render/json';
 import { renderPlanMarkdown } from '../reconciler/render/markdown';
 import { renderApplyText, renderPlanText } from '../reconciler/render/text';
 import { runTick } from '../reconciler/tick';
+import { runDiscoverCommand } from '../discover/command';
 
 const USAGE = `Usage: lockdown <command> [paths...] [options]
 
@@ -30,6 +31,8 @@ Commands:
   status             every pair's conditions (Ready, Drifted, Degraded) as the timer last recorded them
   history <policy|caller→callee>
                      the last drift events with who made them (also caller->callee)
+  discover --subscription <id> [--resource-group <name>] [--out <folder>] [--force]
+                     write the policies the estate already implies (mode: audit); reads only
 
 Options:
   -o, --output <text|json|markdown>   output format (default text)
@@ -56,6 +59,8 @@ const defaultIo: CliIo = {
 };
 
 export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<number> {
+  // discover has options of its own (repeatable scopes, an output folder).
+  if (argv[0] === 'discover') return runDiscoverCommand(argv.slice(1), io);
   let parsed;
   try {
     parsed = parseArgs({
