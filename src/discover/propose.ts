@@ -269,6 +269,7 @@ function analyzeCallee(site: ObservedSite, config: ObservedSiteConfig, index: Es
     return created;
   };
   const taken = new Set<string>();
+  const allowedSubnets = new Set<string>();
   const keepAsAllow = (rule: AccessRule, allow: Omit<ExtraAllow, 'name'>, fallback: string, reason: string) => {
     const entry = { ...allow, name: allowName(rule, fallback, taken) } as ExtraAllow;
     result.alsoAllow.push({ allow: entry, evidence: `${describeRule(rule)}: ${reason}`, ownedBy: ownedPolicyNames(rule) });
@@ -293,6 +294,7 @@ function analyzeCallee(site: ObservedSite, config: ObservedSiteConfig, index: Es
         findings.unattributed.push({ callee: site.id, rule: label, reason: `no app in the scope is integrated with subnet ${shortName(rule.vnetSubnetResourceId)}: kept as it is (exclusive: false)`, keptAs: 'rule' });
         continue;
       }
+      allowedSubnets.add(subnet);
       const target = group(subnet);
       target.ownedNames.push(...ownedPolicyNames(rule));
       for (const caller of callers) addCaller(target, caller, `integrated with subnet ${shortName(rule.vnetSubnetResourceId)}, which rule ${rule.name ?? '(unnamed)'} allows`);
@@ -327,6 +329,15 @@ function analyzeCallee(site: ObservedSite, config: ObservedSiteConfig, index: Es
       continue;
     }
     addCaller(group(resolved.subnet), caller, `calls from outbound address ${address}, which rule ${rule.name ?? '(unnamed)'} allows; it ${resolved.how}`);
+  }
+
+  // A subnet the callee did not allow before admits every app integrated with it, not only the attributed callers.
+  for (const target of result.groups.values()) {
+    if (allowedSubnets.has(target.subnet)) continue;
+    const passengers = (index.integrated.get(target.subnet) ?? []).filter((other) => !target.callers.has(canonicalId(other.id)) && canonicalId(other.id) !== calleeKey);
+    if (passengers.length > 0) {
+      result.evidence.push(`once enforced, subnet ${shortName(index.display(target.subnet))} also admits ${passengers.map((other) => shortName(other.id)).join(', ')}, integrated with it`);
+    }
   }
 
   const scm = analyzeScm(site, config, findings, result.evidence);
