@@ -8,8 +8,6 @@ import { storeFromSettings } from '../reconciler/alerts/afterTick';
 import { readHistory, readStatus, renderHistoryText, renderStatusTable } from '../reconciler/alerts/history';
 import { readAlertSettings } from '../reconciler/alerts/settings';
 import type { AlertStore } from '../reconciler/alerts/store';
-import { ArmPort } from '../reconciler/azure/armPort';
-import { connectionFromSettings } from '../reconciler/azure/connection';
 import { booleanSetting } from '../reconciler/alerts/settings';
 import { createLogger } from '../reconciler/logger';
 import { formatProblem } from '../reconciler/policy/format';
@@ -20,6 +18,7 @@ import { renderPlanMarkdown } from '../reconciler/render/markdown';
 import { renderApplyText, renderPlanText } from '../reconciler/render/text';
 import { runTick } from '../reconciler/tick';
 import { runDiscoverCommand } from '../discover/command';
+import { armPortFromEnv } from './armPortFromEnv';
 
 const USAGE = `Usage: lockdown <command> [paths...] [options]
 
@@ -117,13 +116,8 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
         io.stderr((error as Error).message);
         return 1;
       }
-      let port;
-      try {
-        port = new ArmPort(connectionFromSettings(io.env), { pollIntervalInMs: Number(io.env.LOCKDOWN_POLL_INTERVAL_MS ?? 2000) });
-      } catch (error) {
-        io.stderr((error as Error).message);
-        return 1;
-      }
+      const port = armPortFromEnv(io.env, io.stderr);
+      if (!port) return 1;
       const report = await runTick({
         policyPaths,
         port,

@@ -5,8 +5,7 @@
  * summary), 1 bad input, existing files without --force, or no app could be read at all.
  */
 import { parseArgs } from 'node:util';
-import { ArmPort } from '../reconciler/azure/armPort';
-import { connectionFromSettings } from '../reconciler/azure/connection';
+import { armPortFromEnv } from '../cli/armPortFromEnv';
 import type { CliIo } from '../cli/main';
 import { DEFAULT_DISCOVERY_FOLDER, discover } from './discover';
 import { renderDiscoveryJson, renderDiscoveryMarkdown, renderDiscoveryText } from './summary';
@@ -58,13 +57,8 @@ export async function runDiscoverCommand(argv: string[], io: CliIo): Promise<num
     return 1;
   }
 
-  let port;
-  try {
-    port = new ArmPort(connectionFromSettings(io.env), { pollIntervalInMs: Number(io.env.LOCKDOWN_POLL_INTERVAL_MS ?? 2000) });
-  } catch (error) {
-    io.stderr((error as Error).message);
-    return 1;
-  }
+  const port = armPortFromEnv(io.env, io.stderr);
+  if (!port) return 1;
   const report = await discover({ scope: { subscriptions, resourceGroups }, port, outDir: values.out ?? DEFAULT_DISCOVERY_FOLDER, force: values.force });
   const output = values.output;
   io.stdout(output === 'json' ? renderDiscoveryJson(report) : output === 'markdown' ? renderDiscoveryMarkdown(report) : renderDiscoveryText(report));

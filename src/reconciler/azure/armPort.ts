@@ -116,11 +116,14 @@ function scopeId(scope: ListScope): string {
   return `/subscriptions/${scope.subscriptionId}${scope.resourceGroup ? `/resourceGroups/${scope.resourceGroup}` : ''}`;
 }
 
-/** Drains a paged SDK list (the iterator follows nextLink). */
-async function allPages<T>(pages: AsyncIterable<T>): Promise<T[]> {
-  const items: T[] = [];
-  for await (const item of pages) items.push(item);
-  return items;
+/** Every item of a resource group's or a subscription's list, all pages (the SDK iterator follows nextLink). */
+function listIn<S, T>(scope: ListScope, list: (resourceGroup?: string) => AsyncIterable<S>, convert: (item: S, scopeId: string) => T): Promise<T[]> {
+  const id = scopeId(scope);
+  return guarded(id, async () => {
+    const items: T[] = [];
+    for await (const item of list(scope.resourceGroup)) items.push(convert(item, id));
+    return items;
+  });
 }
 
 export class ArmPort implements AzurePort {
@@ -182,25 +185,19 @@ export class ArmPort implements AzurePort {
   }
 
   listSites(scope: ListScope, options: PortCallOptions = {}): Promise<ObservedSite[]> {
-    const id = scopeId(scope);
-    return guarded(id, async () => {
-      const webApps = this.#webClient(scope.subscriptionId).webApps;
-      const pages = scope.resourceGroup
-        ? webApps.listByResourceGroup(scope.resourceGroup, { abortSignal: options.abortSignal })
-        : webApps.list({ abortSignal: options.abortSignal });
-      return (await allPages(pages)).map((site) => toObservedSite(site, `${id}/providers/Microsoft.Web/sites/${site.name ?? ''}`));
-    });
+    const webApps = this.#webClient(scope.subscriptionId).webApps;
+    const call = { abortSignal: options.abortSignal };
+    return listIn(scope, (group) => (group ? webApps.listByResourceGroup(group, call) : webApps.list(call)), (site, id) => toObservedSite(site, `${id}/providers/Microsoft.Web/sites/${site.name}`));
   }
 
   listVirtualNetworks(scope: ListScope, options: PortCallOptions = {}): Promise<ObservedVirtualNetwork[]> {
-    const id = scopeId(scope);
-    return guarded(id, async () => {
-      const virtualNetworks = this.#networkClient(scope.subscriptionId).virtualNetworks;
-      const pages = scope.resourceGroup
-        ? virtualNetworks.list(scope.resourceGroup, { abortSignal: options.abortSignal })
-        : virtualNetworks.listAll({ abortSignal: options.abortSignal });
-      return (await allPages(pages)).map((vnet) => toObservedVirtualNetwork(vnet, `${id}/providers/Microsoft.Network/virtualNetworks/${vnet.name ?? ''}`));
-    });
+    const virtualNetworks = this.#networkClient(scope.subscriptionId).virtualNetworks;
+    const call = { abortSignal: options.abortSignal };
+    return listIn(
+      scope,
+      (group) => (group ? virtualNetworks.list(group, call) : virtualNetworks.listAll(call)),
+      (vnet, id) => toObservedVirtualNetwork(vnet, `${id}/providers/Microsoft.Network/virtualNetworks/${vnet.name}`),
+    );
   }
 
   getSiteConfig(siteId: string, options: PortCallOptions = {}): Promise<ObservedSiteConfig> {
