@@ -112,6 +112,18 @@ describe('lockdown discover', () => {
     expect(io.out.join('\n')).toContain('If every proposal were enforced:');
   });
 
+  it('prints the same summary as JSON (with the plan if enforced) and as Markdown', async () => {
+    const json = cliIo(world);
+    expect(await runCli(['discover', '--subscription', SUB, '--out', out, '-o', 'json'], json)).toBe(0);
+    const report = JSON.parse(json.out.join('\n')) as DiscoveryReport;
+    expect(report.formatVersion).toBe(1);
+    expect(report.proposals).toHaveLength(3);
+    expect(report.planIfEnforced.actions.length).toBeGreaterThan(0);
+    const markdown = cliIo(world);
+    expect(await runCli(['discover', '--subscription', SUB, '--out', out, '--force', '-o', 'markdown'], markdown)).toBe(0);
+    expect(markdown.out.join('\n')).toMatch(/^### Lockdown discovery[\s\S]*#### Unprotected[\s\S]*#### If every proposal were enforced[\s\S]*\| `~` \|/);
+  });
+
   it('writes policies that validate cleanly and that change nothing while in audit mode', async () => {
     const io = cliIo(world);
     await discover({ scope, port: world.port, outDir: out });
@@ -184,6 +196,16 @@ describe('lockdown discover', () => {
     expect(report.unreadable).toHaveLength(8);
     expect(report.unreadable.every((entry) => entry.what === 'access rules' && entry.statusCode === 403)).toBe(true);
     expect(readdirSync(out)).toEqual([]);
+  });
+
+  it('reports an app whose access rules answer 409, and still proposes the pairs it could read', async () => {
+    world.emulator.admin.addFault({ method: 'GET', pathPattern: '/sites/stock-func/config/web$', kind: 'anotherOperationInProgress', status: 409 });
+    const report = await discover({ scope, port: world.port, outDir: out });
+    expect(report.unreadable).toEqual([expect.objectContaining({ resourceId: app.stock, what: 'access rules', statusCode: 409 })]);
+    expect(pairs(report)).toEqual([
+      [app.audit, app.inventory],
+      [app.orders, app.payments],
+    ]);
   });
 
   it('reports a list it cannot read, and infers nothing from what is missing', async () => {
