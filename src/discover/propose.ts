@@ -71,12 +71,14 @@ export interface Discovery {
 
 const SINGLE_ADDRESS_BITS = { 4: 32, 6: 128 } as const;
 const MAX_POLICY_NAME = 63;
+/** Apps named when an address is shared by several. */
+const SHOWN_OWNERS = 5;
 
 /** Lookups built once per estate, so each rule is resolved without a search. */
 class EstateIndex {
   readonly sites = new Map<string, ObservedSite>();
   readonly integrated = new Map<string, ObservedSite[]>();
-  readonly addressOwners = new Map<string, string[]>();
+  readonly addressOwners = new Map<string, Set<string>>();
   readonly subnets = new Map<string, ObservedSubnet>();
   readonly subnetDisplay = new Map<string, string>();
   readonly planSubnet = new Map<string, string>();
@@ -97,13 +99,13 @@ class EstateIndex {
       this.sites.set(key, site);
       if (site.integrationSubnetId) {
         const subnet = canonicalId(site.integrationSubnetId);
-        this.integrated.set(subnet, [...(this.integrated.get(subnet) ?? []), site]);
+        appendTo(this.integrated, subnet, site);
         if (!this.subnetDisplay.has(subnet)) this.subnetDisplay.set(subnet, site.integrationSubnetId);
         if (site.serverFarmId && !this.planSubnet.has(canonicalId(site.serverFarmId))) this.planSubnet.set(canonicalId(site.serverFarmId), subnet);
       }
       for (const address of site.outboundIpAddresses ?? []) {
         const canonical = singleAddress(address);
-        if (canonical) this.addressOwners.set(canonical, [...new Set([...(this.addressOwners.get(canonical) ?? []), key])]);
+        if (canonical) this.addressOwners.set(canonical, (this.addressOwners.get(canonical) ?? new Set()).add(key));
       }
     }
     for (const [key, subnet] of this.subnets) {
@@ -111,7 +113,7 @@ class EstateIndex {
         subnet.delegations.length > 0 && subnet.delegations.every((delegation) => delegation.serviceName.toLowerCase() === APP_SERVICE_DELEGATION.toLowerCase());
       if (!delegatedToAppService || (subnet.appServicePlans ?? []).length > 0 || this.integrated.has(key)) continue;
       const location = normalizeLocation(subnet.location ?? '');
-      this.freeSubnets.set(location, [...(this.freeSubnets.get(location) ?? []), key]);
+      appendTo(this.freeSubnets, location, key);
     }
   }
 
@@ -151,6 +153,22 @@ class EstateIndex {
         : `several free subnets delegated to ${APP_SERVICE_DELEGATION} in ${site.location} (${free.map((subnet) => shortName(this.display(subnet))).join(', ')}): integrate the app with the one it should use and discover again`;
     return { how: `is not integrated with a subnet, and ${why}` };
   }
+}
+
+function appendTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+/** Up to `count` items that pass, without walking the rest (an address may be shared by thousands of apps). */
+function firstOf<T>(items: Iterable<T>, count: number, keep: (item: T) => boolean): T[] {
+  const found: T[] = [];
+  for (const item of items) {
+    if (found.length >= count) break;
+    if (keep(item)) found.push(item);
+  }
+  return found;
 }
 
 function normalizeLocation(location: string): string {
@@ -315,13 +333,15 @@ function analyzeCallee(site: ObservedSite, config: ObservedSiteConfig, index: Es
       continue;
     }
     const single = `${address}/${address.includes(':') ? 128 : 32}`;
-    const owners = (index.addressOwners.get(address) ?? []).filter((owner) => owner !== calleeKey);
-    if (owners.length !== 1) {
-      const reason = owners.length === 0 ? 'not an outbound address of any app in the scope' : `an outbound address shared by ${owners.length} apps (${owners.map(shortName).join(', ')})`;
+    const ownerSet = index.addressOwners.get(address) ?? new Set<string>();
+    const ownerCount = ownerSet.size - (ownerSet.has(calleeKey) ? 1 : 0);
+    if (ownerCount !== 1) {
+      const named = firstOf(ownerSet, SHOWN_OWNERS, (owner) => owner !== calleeKey).map(shortName);
+      const reason = ownerCount === 0 ? 'not an outbound address of any app in the scope' : `an outbound address shared by ${ownerCount} apps (${named.join(', ')}${ownerCount > SHOWN_OWNERS ? ', ...' : ''})`;
       keepAsAllow(rule, { ipAddress: single }, `ip-${address.replace(/[.:]/g, '-')}`, `${reason}: kept in alsoAllow`);
       continue;
     }
-    const caller = index.sites.get(owners[0])!;
+    const caller = index.sites.get(firstOf(ownerSet, 1, (owner) => owner !== calleeKey)[0])!;
     const resolved = index.subnetFor(caller);
     if (!resolved.subnet) {
       findings.unresolved.push({ callee: site.id, caller: caller.id, reason: `calls from outbound address ${address} (rule ${rule.name ?? '(unnamed)'}), but ${resolved.how}` });
@@ -404,7 +424,7 @@ function toPolicies(callees: CalleeFindings[], index: EstateIndex): ProposedPoli
   for (const slot of slots.values()) {
     for (const callee of slot.callees) {
       const key = canonicalId(callee.site.id);
-      policyNamesOf.set(key, new Set([...(policyNamesOf.get(key) ?? []), slot.name]));
+      policyNamesOf.set(key, (policyNamesOf.get(key) ?? new Set<string>()).add(slot.name));
     }
   }
 
