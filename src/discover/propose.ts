@@ -13,7 +13,7 @@ import { describeRule, isOwnedRule, OWNED_RULE_NAME_PREFIX, OWNED_RULE_PREFIX } 
 import { APP_SERVICE_DELEGATION } from '../reconciler/diff';
 import type { AccessRule, ObservedSite, ObservedSiteConfig, ObservedSubnet } from '../reconciler/observed';
 import { parseCidr } from '../reconciler/policy/cidr';
-import { MAX_ALLOW_NAME_LENGTH } from '../reconciler/policy/schema';
+import { FORMATS, MAX_ALLOW_NAME_LENGTH } from '../reconciler/policy/schema';
 import type { ExtraAllow, ScmSpec } from '../reconciler/policy/types';
 import { canonicalId, shortName } from '../reconciler/resourceId';
 import type { Estate } from './estate';
@@ -71,6 +71,7 @@ export interface Discovery {
 
 const SINGLE_ADDRESS_BITS = { 4: 32, 6: 128 } as const;
 const MAX_POLICY_NAME = 63;
+const SERVICE_TAG = new RegExp(FORMATS.serviceTag.pattern);
 /** Apps named when an address is shared by several. */
 const SHOWN_OWNERS = 5;
 
@@ -192,6 +193,7 @@ function ownedPolicyNames(rule: AccessRule): string[] {
 /** Why a rule cannot be written as a policy, or undefined when it can. */
 function inexpressible(rule: AccessRule): string | undefined {
   if ((rule.action ?? 'Allow').toLowerCase() !== 'allow') return 'a Deny rule';
+  if ((rule.tag ?? '').toLowerCase() === 'servicetag' && !SERVICE_TAG.test(rule.ipAddress ?? '')) return 'a service tag the policy format does not accept';
   if (rule.headers && Object.keys(rule.headers).length > 0) return 'a rule filtered on HTTP headers';
   if ((rule.tag ?? '').toLowerCase() === 'xffproxy') return 'an X-Forwarded-For rule';
   if (rule.subnetMask) return 'an address with a separate subnet mask';

@@ -21,7 +21,7 @@ const HOSTILE_TEXT = fc.constantFrom('from apps', '../../etc/passwd', 'line\nbre
 const ruleArbitrary: fc.Arbitrary<AccessRule> = fc.oneof(
   fc.record({ name: HOSTILE_TEXT, description: HOSTILE_TEXT, action: fc.constant('Allow'), priority: fc.integer({ min: 1, max: 500 }), vnetSubnetResourceId: fc.constantFrom(...SUBNETS) }),
   fc.record({ name: HOSTILE_TEXT, action: fc.constant('Allow'), priority: fc.integer({ min: 1, max: 500 }), ipAddress: fc.constantFrom(...ADDRESSES.map((a) => `${a}/${a.includes(':') ? 128 : 32}`), '203.0.113.0/24', '203.0.113.7/24') }),
-  fc.record({ name: HOSTILE_TEXT, action: fc.constant('Allow'), priority: fc.integer({ min: 1, max: 500 }), ipAddress: fc.constant('AzureFrontDoor.Backend'), tag: fc.constant('ServiceTag') }),
+  fc.record({ name: HOSTILE_TEXT, action: fc.constant('Allow'), priority: fc.integer({ min: 1, max: 500 }), ipAddress: fc.constantFrom('AzureFrontDoor.Backend', 'Not a tag!'), tag: fc.constant('ServiceTag') }),
   fc.record({ name: HOSTILE_TEXT, action: fc.constant('Deny'), priority: fc.integer({ min: 1, max: 500 }), ipAddress: fc.constant('198.51.100.0/24') }),
   fc.record({
     name: fc.constantFrom('ld-hub-apps', 'ld-build-agents'),
