@@ -26,6 +26,7 @@ export class EmulatorCore {
   readonly activity = new ActivityLog();
   readonly identities: Record<string, Identity>;
   readonly retryAfter: number;
+  readonly listPageSize: number;
   requests: RecordedExchange[] = [];
   /** https://127.0.0.1:PORT once listening */
   baseUrl = 'https://127.0.0.1';
@@ -37,6 +38,7 @@ export class EmulatorCore {
     this.rbac = new Rbac(options.rbac?.allowedActions ?? null);
     this.identities = { ...(options.identities ?? {}) };
     this.retryAfter = options.retryAfterSeconds ?? 1;
+    this.listPageSize = options.listPageSize ?? 100;
     this.seed(options.topology ?? EMPTY_TOPOLOGY);
   }
 

@@ -47,6 +47,7 @@ export interface SiteRec {
   lastModifiedTimeUtc: string;
   customDomainVerificationId: string;
   outboundIpAddresses: string;
+  possibleOutboundIpAddresses: string;
 }
 
 export interface VnetRec {

@@ -25,6 +25,10 @@ export interface Topology {
     publicNetworkAccess?: 'Enabled' | 'Disabled';
     vnetRouteAllEnabled?: boolean;
     virtualNetworkSubnetId?: string;
+    /** The app's outbound addresses; default 20.50.2.10 and 20.50.2.11 (a scale unit every seeded app shares). */
+    outboundIpAddresses?: string[];
+    /** Further addresses the app may use after a scale change; default the outbound ones, 20.50.2.12 and 20.50.2.13. */
+    possibleOutboundIpAddresses?: string[];
     config?: TopologySiteConfig;
   }[];
   virtualNetworks: {
@@ -59,6 +63,9 @@ export function defaultEndpointLocations(service: string, vnetLocation: string):
   }
   return ['*'];
 }
+
+const DEFAULT_OUTBOUND = ['20.50.2.10', '20.50.2.11'];
+const DEFAULT_POSSIBLE_EXTRA = ['20.50.2.12', '20.50.2.13'];
 
 function family(skuName: string): string {
   return /^[A-Za-z]+/.exec(skuName)?.[0] ?? skuName;
@@ -176,7 +183,8 @@ export function topologyToRecords(t: Topology): { subscriptionId: string; resour
       config,
       lastModifiedTimeUtc: now,
       customDomainVerificationId: stableGuid(id).replace(/-/g, '').toUpperCase(),
-      outboundIpAddresses: '20.50.2.10,20.50.2.11',
+      outboundIpAddresses: (s.outboundIpAddresses ?? DEFAULT_OUTBOUND).join(','),
+      possibleOutboundIpAddresses: (s.possibleOutboundIpAddresses ?? [...(s.outboundIpAddresses ?? DEFAULT_OUTBOUND), ...DEFAULT_POSSIBLE_EXTRA]).join(','),
     };
     recs.push(site);
   }

@@ -36,6 +36,8 @@ export interface EmulatorOptions {
   lroInProgressPolls?: number;
   /** A long-running operation nobody polls ends by itself this long after it started; default 10000. */
   lroMaxDurationMs?: number;
+  /** Items per page of a list operation (sites, virtual networks); the rest follows through nextLink. Default 100. */
+  listPageSize?: number;
   /** Keep at most this many history snapshots (oldest dropped); default 10000. */
   historyLimit?: number;
 }

@@ -88,7 +88,7 @@ export function renderSite(recs: Recs, s: SiteRec): any {
     hostNamesDisabled: false,
     customDomainVerificationId: s.customDomainVerificationId,
     outboundIpAddresses: s.outboundIpAddresses,
-    possibleOutboundIpAddresses: `${s.outboundIpAddresses},20.50.2.12,20.50.2.13`,
+    possibleOutboundIpAddresses: s.possibleOutboundIpAddresses,
     containerSize: /functionapp/i.test(s.kind) ? 1536 : 0,
     dailyMemoryTimeQuota: 0,
     resourceGroup: s.resourceGroup,

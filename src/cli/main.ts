@@ -8,8 +8,6 @@ import { storeFromSettings } from '../reconciler/alerts/afterTick';
 import { readHistory, readStatus, renderHistoryText, renderStatusTable } from '../reconciler/alerts/history';
 import { readAlertSettings } from '../reconciler/alerts/settings';
 import type { AlertStore } from '../reconciler/alerts/store';
-import { ArmPort } from '../reconciler/azure/armPort';
-import { connectionFromSettings } from '../reconciler/azure/connection';
 import { booleanSetting } from '../reconciler/alerts/settings';
 import { createLogger } from '../reconciler/logger';
 import { formatProblem } from '../reconciler/policy/format';
@@ -19,6 +17,8 @@ import { renderPlanJson } from '../reconciler/render/json';
 import { renderPlanMarkdown } from '../reconciler/render/markdown';
 import { renderApplyText, renderPlanText } from '../reconciler/render/text';
 import { runTick } from '../reconciler/tick';
+import { runDiscoverCommand } from '../discover/command';
+import { armPortFromEnv } from './armPortFromEnv';
 
 const USAGE = `Usage: lockdown <command> [paths...] [options]
 
@@ -30,6 +30,8 @@ Commands:
   status             every pair's conditions (Ready, Drifted, Degraded) as the timer last recorded them
   history <policy|caller→callee>
                      the last drift events with who made them (also caller->callee)
+  discover --subscription <id> [--resource-group <name>] [--out <folder>] [--force]
+                     write the policies the estate already implies (mode: audit); reads only
 
 Options:
   -o, --output <text|json|markdown>   output format (default text)
@@ -56,6 +58,8 @@ const defaultIo: CliIo = {
 };
 
 export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<number> {
+  // discover has options of its own (repeatable scopes, an output folder).
+  if (argv[0] === 'discover') return runDiscoverCommand(argv.slice(1), io);
   let parsed;
   try {
     parsed = parseArgs({
@@ -112,13 +116,8 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
         io.stderr((error as Error).message);
         return 1;
       }
-      let port;
-      try {
-        port = new ArmPort(connectionFromSettings(io.env), { pollIntervalInMs: Number(io.env.LOCKDOWN_POLL_INTERVAL_MS ?? 2000) });
-      } catch (error) {
-        io.stderr((error as Error).message);
-        return 1;
-      }
+      const port = armPortFromEnv(io.env, io.stderr);
+      if (!port) return 1;
       const report = await runTick({
         policyPaths,
         port,

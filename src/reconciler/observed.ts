@@ -62,6 +62,8 @@ export interface ObservedSite {
   integrationSubnetId?: string;
   /** "Enabled" | "Disabled" | "" (ARM's empty string means Enabled unless private endpoints exist). */
   publicNetworkAccess?: string;
+  /** Every address its outbound calls may come from (outboundIpAddresses and possibleOutboundIpAddresses). */
+  outboundIpAddresses?: string[];
 }
 
 export interface ObservedSiteConfig {

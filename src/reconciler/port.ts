@@ -43,12 +43,22 @@ export interface ActivityRecord {
   status?: string;
 }
 
+/** Where a list reads: a whole subscription, or one resource group in it. */
+export interface ListScope {
+  subscriptionId: string;
+  resourceGroup?: string;
+}
+
 export interface AzurePort {
   /** One read gives the VNet's location and every subnet in it. */
   getVirtualNetwork(virtualNetworkId: string, options?: PortCallOptions): Promise<ObservedVirtualNetwork>;
   getSite(siteId: string, options?: PortCallOptions): Promise<ObservedSite>;
   getSiteConfig(siteId: string, options?: PortCallOptions): Promise<ObservedSiteConfig>;
   getPlan(planId: string, options?: PortCallOptions): Promise<ObservedPlan>;
+  /** Every app (sites, not slots) in the scope, all pages. Read-only. */
+  listSites(scope: ListScope, options?: PortCallOptions): Promise<ObservedSite[]>;
+  /** Every virtual network in the scope with its subnets, all pages. Read-only. */
+  listVirtualNetworks(scope: ListScope, options?: PortCallOptions): Promise<ObservedVirtualNetwork[]>;
   /** Full replace of the subnet; waits for the long-running operation to finish. */
   putSubnet(subnetId: string, body: Record<string, unknown>, options?: PutSubnetOptions): Promise<void>;
   /** Regional (swift) VNet integration of a site into a subnet. */

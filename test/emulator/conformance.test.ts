@@ -54,6 +54,18 @@ async function driveEveryOperation(emulator: RunningEmulator): Promise<void> {
   expect(await statusOf(network.virtualNetworks.get('net', 'hub'))).toBe(200);
   expect(await statusOf(network.virtualNetworks.get('net', 'no-such-vnet'))).toBe(404);
   expect(await statusOf(network.subnets.get('net', 'hub', 'apps'))).toBe(200);
+  // Lists, one item per page (listPageSize 1): the SDK follows every nextLink.
+  const drain = async <T>(pages: AsyncIterable<T>) => {
+    const items: T[] = [];
+    for await (const item of pages) items.push(item);
+    return items;
+  };
+  expect((await drain(web.webApps.list())).map((s) => s.name).sort()).toEqual(['legacy-func', 'orders-web', 'payments-func']);
+  expect((await drain(web.webApps.listByResourceGroup('fn'))).map((s) => s.name).sort()).toEqual(['legacy-func', 'payments-func']);
+  expect(await statusOf(drain(web.webApps.listByResourceGroup('no-such-group')))).toBe(404);
+  expect((await drain(network.virtualNetworks.listAll())).map((v) => v.name)).toEqual(['hub']);
+  expect((await drain(network.virtualNetworks.list('net'))).map((v) => v.name)).toEqual(['hub']);
+  expect(await statusOf(drain(network.virtualNetworks.list('no-such-group')))).toBe(404);
   expect(await statusOf(network.subnets.get('net', 'hub', 'no-such-subnet'))).toBe(404);
   expect(await statusOf(web.webApps.getConfiguration(...site))).toBe(200);
   expect(await statusOf(web.webApps.getSwiftVirtualNetworkConnection(...site))).toBe(200);
@@ -219,7 +231,7 @@ describe('the emulator conforms to the Azure REST API specs', () => {
   let control: OavResult;
 
   beforeAll(async () => {
-    emulator = await startEmulator({ topology: demo, throttle: false, retryAfterSeconds: 0 });
+    emulator = await startEmulator({ topology: demo, throttle: false, retryAfterSeconds: 0, listPageSize: 1 });
     await driveEveryOperation(emulator);
     await driveLockdown(emulator);
     exchanges = emulator.admin.requests().filter((x) => x.url.startsWith('/subscriptions/'));

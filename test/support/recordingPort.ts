@@ -55,6 +55,12 @@ export class RecordingPort implements AzurePort {
   getPlan(): never {
     throw new Error('reads are not scripted');
   }
+  listSites(): never {
+    throw new Error('reads are not scripted');
+  }
+  listVirtualNetworks(): never {
+    throw new Error('reads are not scripted');
+  }
   listActivity(): never {
     throw new Error('reads are not scripted');
   }

@@ -6,6 +6,7 @@ import { serverFarmRoutes } from './serverFarms';
 import { siteConfigRoutes } from './siteConfig';
 import { siteRoutes } from './sites';
 import { swiftRoutes } from './swift';
+import { virtualNetworkListRoutes } from './virtualNetworkLists';
 import { virtualNetworkRoutes } from './virtualNetworks';
 
 export const ROUTES: Route[] = [
@@ -14,6 +15,7 @@ export const ROUTES: Route[] = [
   ...swiftRoutes,
   ...serverFarmRoutes,
   ...virtualNetworkRoutes,
+  ...virtualNetworkListRoutes,
   ...operationRoutes,
   ...activityLogRoutes,
 ];

@@ -6,6 +6,7 @@ import { applyConfig, type ConfigChange } from '../siteConfigModel';
 import type { FarmRec, SiteRec, SubnetRec } from '../state';
 import { renderSite } from '../wire';
 import { bodyObject, getSite, nowIso, propertiesOf, serviceEndpointJoins, SITE, siteScope, subnetLookup, WEB } from './common';
+import { listPage } from './paging';
 import { checkDisconnect, validateIntegration } from './swift';
 
 const ROUTING_FLAGS = ['allTraffic', 'applicationTraffic', 'contentShareTraffic', 'imagePullTraffic', 'backupRestoreTraffic'] as const;
@@ -65,11 +66,8 @@ function patchSite(ctx: RouteCtx) {
 
 const listSites = (ctx: RouteCtx, rg?: string) => {
   const recs = ctx.core.store.current();
-  const value = ctx.core.store
-    .all<SiteRec>('site')
-    .filter((s) => !rg || key(s.resourceGroup) === key(rg))
-    .map((s) => renderSite(recs, s));
-  return { status: 200, body: { value } };
+  const sites = ctx.core.store.all<SiteRec>('site').filter((s) => !rg || key(s.resourceGroup) === key(rg));
+  return listPage(ctx, sites, (s) => renderSite(recs, s));
 };
 
 export const siteRoutes: Route[] = [

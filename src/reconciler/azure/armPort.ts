@@ -2,13 +2,13 @@
  * The ARM implementation of the port: the only module that calls the Azure SDKs.
  * Converts SDK models to Lockdown's observed shapes and every SDK error to a classified ArmError.
  */
-import { WebSiteManagementClient, type IpSecurityRestriction, type SiteConfigResource } from '@azure/arm-appservice';
+import { WebSiteManagementClient, type IpSecurityRestriction, type Site, type SiteConfigResource } from '@azure/arm-appservice';
 import { MonitorClient } from '@azure/arm-monitor';
-import { NetworkManagementClient, type Subnet } from '@azure/arm-network';
+import { NetworkManagementClient, type Subnet, type VirtualNetwork } from '@azure/arm-network';
 import { isImplicitRule, sameRules } from '../accessRules';
 import { ArmError, classifyRetry } from '../armError';
 import type { AccessRule, ObservedPlan, ObservedSite, ObservedSiteConfig, ObservedSubnet, ObservedVirtualNetwork } from '../observed';
-import type { ActivityRecord, AzurePort, PortCallOptions, PutSubnetOptions, SiteConfigPatch, UpdateSiteConfigOptions } from '../port';
+import type { ActivityRecord, AzurePort, ListScope, PortCallOptions, PutSubnetOptions, SiteConfigPatch, UpdateSiteConfigOptions } from '../port';
 import { canonicalId, parseResourceId, serverFarmParts, siteParts, subnetParts } from '../resourceId';
 import type { ArmConnection } from './connection';
 
@@ -86,6 +86,46 @@ function toObservedSubnet(subnet: Subnet): ObservedSubnet {
   };
 }
 
+function toObservedVirtualNetwork(vnet: VirtualNetwork, fallbackId: string): ObservedVirtualNetwork {
+  return {
+    id: vnet.id ?? fallbackId,
+    location: vnet.location ?? '',
+    subnets: (vnet.subnets ?? []).map((subnet) => ({ ...toObservedSubnet(subnet), location: vnet.location })),
+  };
+}
+
+/** ARM lists addresses comma-separated; both lists together are every address the app may call from. */
+function outboundAddresses(site: Site): string[] {
+  const all = [site.outboundIpAddresses, site.possibleOutboundIpAddresses].flatMap((list) => (list ?? '').split(','));
+  return [...new Set(all.map((address) => address.trim()).filter((address) => address.length > 0))];
+}
+
+function toObservedSite(site: Site, fallbackId: string): ObservedSite {
+  return {
+    id: site.id ?? fallbackId,
+    location: site.location,
+    kind: site.kind,
+    serverFarmId: site.serverFarmId,
+    integrationSubnetId: site.virtualNetworkSubnetId ? canonicalId(site.virtualNetworkSubnetId) : undefined,
+    publicNetworkAccess: site.publicNetworkAccess,
+    outboundIpAddresses: outboundAddresses(site),
+  };
+}
+
+function scopeId(scope: ListScope): string {
+  return `/subscriptions/${scope.subscriptionId}${scope.resourceGroup ? `/resourceGroups/${scope.resourceGroup}` : ''}`;
+}
+
+/** Every item of a resource group's or a subscription's list, all pages (the SDK iterator follows nextLink). */
+function listIn<S, T>(scope: ListScope, list: (resourceGroup?: string) => AsyncIterable<S>, convert: (item: S, scopeId: string) => T): Promise<T[]> {
+  const id = scopeId(scope);
+  return guarded(id, async () => {
+    const items: T[] = [];
+    for await (const item of list(scope.resourceGroup)) items.push(convert(item, id));
+    return items;
+  });
+}
+
 export class ArmPort implements AzurePort {
   readonly #connection: ArmConnection;
   readonly #pollIntervalInMs: number;
@@ -132,11 +172,7 @@ export class ArmPort implements AzurePort {
       const vnet = await this.#networkClient(parsed.subscriptionId).virtualNetworks.get(parsed.resourceGroup, parsed.names[0], {
         abortSignal: options.abortSignal,
       });
-      return {
-        id: vnet.id ?? virtualNetworkId,
-        location: vnet.location ?? '',
-        subnets: (vnet.subnets ?? []).map((subnet) => ({ ...toObservedSubnet(subnet), location: vnet.location })),
-      };
+      return toObservedVirtualNetwork(vnet, virtualNetworkId);
     });
   }
 
@@ -144,15 +180,24 @@ export class ArmPort implements AzurePort {
     return guarded(siteId, async () => {
       const { subscriptionId, resourceGroup, name } = siteParts(siteId);
       const site = await this.#webClient(subscriptionId).webApps.get(resourceGroup, name, { abortSignal: options.abortSignal });
-      return {
-        id: site.id ?? siteId,
-        location: site.location,
-        kind: site.kind,
-        serverFarmId: site.serverFarmId,
-        integrationSubnetId: site.virtualNetworkSubnetId ? canonicalId(site.virtualNetworkSubnetId) : undefined,
-        publicNetworkAccess: site.publicNetworkAccess,
-      };
+      return toObservedSite(site, siteId);
     });
+  }
+
+  listSites(scope: ListScope, options: PortCallOptions = {}): Promise<ObservedSite[]> {
+    const webApps = this.#webClient(scope.subscriptionId).webApps;
+    const call = { abortSignal: options.abortSignal };
+    return listIn(scope, (group) => (group ? webApps.listByResourceGroup(group, call) : webApps.list(call)), (site, id) => toObservedSite(site, `${id}/providers/Microsoft.Web/sites/${site.name}`));
+  }
+
+  listVirtualNetworks(scope: ListScope, options: PortCallOptions = {}): Promise<ObservedVirtualNetwork[]> {
+    const virtualNetworks = this.#networkClient(scope.subscriptionId).virtualNetworks;
+    const call = { abortSignal: options.abortSignal };
+    return listIn(
+      scope,
+      (group) => (group ? virtualNetworks.list(group, call) : virtualNetworks.listAll(call)),
+      (vnet, id) => toObservedVirtualNetwork(vnet, `${id}/providers/Microsoft.Network/virtualNetworks/${vnet.name}`),
+    );
   }
 
   getSiteConfig(siteId: string, options: PortCallOptions = {}): Promise<ObservedSiteConfig> {

@@ -23,6 +23,8 @@ export const SPEC_FILES = {
 /** Every operation in the emulator's scope (issue 2), by its operationId in the specs. */
 export const IN_SCOPE_OPERATIONS = [
   'WebApps_Get',
+  'WebApps_List',
+  'WebApps_ListByResourceGroup',
   'WebApps_Update',
   'WebApps_GetConfiguration',
   'WebApps_CreateOrUpdateConfiguration',
@@ -32,6 +34,8 @@ export const IN_SCOPE_OPERATIONS = [
   'WebApps_DeleteSwiftVirtualNetwork',
   'AppServicePlans_Get',
   'VirtualNetworks_Get',
+  'VirtualNetworks_ListAll',
+  'VirtualNetworks_List',
   'Subnets_Get',
   'Subnets_CreateOrUpdate',
   'ActivityLogs_List',
@@ -40,6 +44,8 @@ export type InScopeOperationId = (typeof IN_SCOPE_OPERATIONS)[number];
 
 const OPERATION_FILES: Record<InScopeOperationId, string> = {
   WebApps_Get: SPEC_FILES.webApps,
+  WebApps_List: SPEC_FILES.webApps,
+  WebApps_ListByResourceGroup: SPEC_FILES.webApps,
   WebApps_Update: SPEC_FILES.webApps,
   WebApps_GetConfiguration: SPEC_FILES.webApps,
   WebApps_CreateOrUpdateConfiguration: SPEC_FILES.webApps,
@@ -49,6 +55,8 @@ const OPERATION_FILES: Record<InScopeOperationId, string> = {
   WebApps_DeleteSwiftVirtualNetwork: SPEC_FILES.webApps,
   AppServicePlans_Get: SPEC_FILES.appServicePlans,
   VirtualNetworks_Get: SPEC_FILES.virtualNetwork,
+  VirtualNetworks_ListAll: SPEC_FILES.virtualNetwork,
+  VirtualNetworks_List: SPEC_FILES.virtualNetwork,
   Subnets_Get: SPEC_FILES.virtualNetwork,
   Subnets_CreateOrUpdate: SPEC_FILES.virtualNetwork,
   ActivityLogs_List: SPEC_FILES.activityLogs,
