@@ -26,6 +26,8 @@ export interface Topology {
     vnetRouteAllEnabled?: boolean;
     virtualNetworkSubnetId?: string;
     config?: TopologySiteConfig;
+    /** comma-separated, as ARM returns them; default 20.50.2.10,20.50.2.11 */
+    outboundIpAddresses?: string;
   }[];
   virtualNetworks: {
     resourceGroup: string;
@@ -176,7 +178,7 @@ export function topologyToRecords(t: Topology): { subscriptionId: string; resour
       config,
       lastModifiedTimeUtc: now,
       customDomainVerificationId: stableGuid(id).replace(/-/g, '').toUpperCase(),
-      outboundIpAddresses: '20.50.2.10,20.50.2.11',
+      outboundIpAddresses: s.outboundIpAddresses ?? '20.50.2.10,20.50.2.11',
     };
     recs.push(site);
   }

@@ -11,11 +11,12 @@
  * the pair, until no state breaks any pair. Cost: per pair, the few writes that touch its
  * caller, callee and subnets.
  */
+import { ruleKey } from './accessRules';
 import { isEnforcing } from './aspects/context';
 import type { ObservedState } from './observed';
 import type { Plan, PlanCondition, PlannedAction, WriteRequest } from './plan';
 import type { LockdownPolicy } from './policy/types';
-import { hasWebEndpoint, networkOf, reachable, sameSource, sourceOf, type CalleeNode, type CallerNode, type NetworkState, type SubnetNode } from './reachability';
+import { hasWebEndpoint, networkOf, reachable, sameSource, sourceOf, type CalleeNode, type CallerNode, type NetworkState, type SiteAccess, type SubnetNode } from './reachability';
 import { canonicalId, shortName } from './resourceId';
 
 export interface SafetyInput {
@@ -143,16 +144,27 @@ function touchingActions(pair: Pair, network: NetworkState, byResource: Map<stri
 function firstBrokenState(pair: Pair, network: NetworkState, touching: PlannedAction[], before: boolean | undefined): PlannedAction[] | undefined {
   const start = localState(pair, network, touching);
   const startSource = sourceOf(start, pair.callerId);
-  const startCallee = JSON.stringify(start.callees.get(pair.calleeId) ?? null);
+  const startCallee = start.callees.get(pair.calleeId);
   const breaks = (chosen: PlannedAction[]): boolean => {
     const end = chosen.reduce(transition, start);
     if (reachable(end, pair.callerId, pair.calleeId) === true) return false;
     if (before === true) return true;
-    // Could not be read: safe only while neither end of the path changes.
-    return !(sameSource(sourceOf(end, pair.callerId), startSource) && JSON.stringify(end.callees.get(pair.calleeId) ?? null) === startCallee);
+    // Could not be read: safe only while the calls come from where they came from and the
+    // callee admits at least what it admitted.
+    return !(sameSource(sourceOf(end, pair.callerId), startSource) && onlyWidens(startCallee, end.callees.get(pair.calleeId)));
   };
   for (const chosen of closedSets(touching)) if (chosen.length > 0 && breaks(chosen)) return chosen;
   return undefined;
+}
+
+/** Every rule kept, no default turned to Deny, public access not turned off. */
+function onlyWidens(before: CalleeNode | undefined, after: CalleeNode | undefined): boolean {
+  if (!before || !after) return before === after;
+  const keeps = (from: SiteAccess, to: SiteAccess) => {
+    const kept = new Set(to.rules.map(ruleKey));
+    return from.rules.every((rule) => kept.has(ruleKey(rule))) && !(from.defaultAction === 'Allow' && to.defaultAction === 'Deny');
+  };
+  return keeps(before.main, after.main) && keeps(before.scm ?? before.main, after.scm ?? after.main) && (before.publicAccessDisabled || !after.publicAccessDisabled);
 }
 
 /** Every subset of `actions` closed under their dependencies among `actions`, in plan order. */
