@@ -18,6 +18,12 @@ export interface AccessRule {
   /** "Default" | "XffProxy" | "ServiceTag". */
   tag?: string;
   headers?: Record<string, string[]>;
+  /**
+   * Accept a subnet rule before the subnet has the Microsoft.Web service endpoint ("Ignore
+   * missing Microsoft.Web service endpoints" in the portal): a callee can admit a subnet before
+   * the endpoint moves its callers' calls onto it.
+   */
+  ignoreMissingVnetServiceEndpoint?: boolean;
 }
 
 export interface ServiceEndpoint {
@@ -38,6 +44,9 @@ export interface ObservedSubnet {
   /** Canonical ids of the App Service plans integrated with this subnet (ARM allows one). */
   appServicePlans?: string[];
   provisioningState?: string;
+  /** An outbound path of its own: a NAT gateway, or a route table (which may hold a default route). */
+  natGatewayId?: string;
+  routeTableId?: string;
   /** Sent back as If-Match, so a write never overwrites a change made after the observation. */
   etag?: string;
   /**
@@ -62,8 +71,10 @@ export interface ObservedSite {
   integrationSubnetId?: string;
   /** "Enabled" | "Disabled" | "" (ARM's empty string means Enabled unless private endpoints exist). */
   publicNetworkAccess?: string;
-  /** Every address its outbound calls may come from (outboundIpAddresses and possibleOutboundIpAddresses). */
+  /** Every address its outbound calls may come from (outboundIpAddresses and possibleOutboundIpAddresses): what discovery attributes. */
   outboundIpAddresses?: string[];
+  /** Addresses its calls leave from now (outboundIpAddresses) when they do not enter a subnet with the Microsoft.Web endpoint: what reachability uses. */
+  outboundAddresses?: string[];
 }
 
 export interface ObservedSiteConfig {

@@ -10,7 +10,6 @@ export type DriftAspect =
   | 'serviceEndpoint'
   | 'delegation'
   | 'vnetIntegration'
-  | 'routeAllTraffic'
   | 'accessRule'
   | 'defaultAction'
   | 'scm'
@@ -19,7 +18,6 @@ export type DriftAspect =
 export type ActionKind =
   | 'subnet.enableAppServiceAccess'
   | 'caller.connectToSubnet'
-  | 'caller.routeAllTraffic'
   | 'callee.admitCallers'
   | 'callee.restrictAccess'
   | 'callee.enablePublicAccess';
@@ -44,7 +42,7 @@ export type WriteRequest =
       expected?: { accessRules?: AccessRule[]; scmAccessRules?: AccessRule[] };
     };
 
-export type SkipReason = 'audit' | 'suspended' | 'dryRun' | 'blocked' | 'invalidPolicy';
+export type SkipReason = 'audit' | 'suspended' | 'dryRun' | 'blocked' | 'invalidPolicy' | 'unsafe';
 
 export type Enforcement = { apply: true } | { apply: false; reason: SkipReason; detail: string };
 

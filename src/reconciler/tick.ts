@@ -5,9 +5,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { apply, type ApplyOptions, type ApplyReport } from './apply';
-import { diff } from './diff';
+import { diff, type DiffInput } from './diff';
 import type { Logger } from './logger';
-import { applyModes } from './modes';
+import { applyModes, type ModeOptions } from './modes';
 import { observe } from './observe';
 import type { Plan } from './plan';
 import { formatProblem } from './policy/format';
@@ -15,6 +15,7 @@ import { loadPolicies } from './policy/load';
 import type { LoadedPolicies } from './policy/types';
 import type { AzurePort } from './port';
 import { planSummaryLine } from './render/text';
+import { proveSafe } from './safety';
 
 export interface TickOptions {
   policyPaths: string[];
@@ -42,6 +43,12 @@ export interface TickReport {
   apply?: ApplyReport;
   /** True when haltOnInvalidPolicies stopped the tick before it observed anything. */
   halted?: boolean;
+}
+
+/** Diff, then modes drop what must not be written, then the safety proof withholds what could cut a path. */
+export function planTick(input: DiffInput & Omit<ModeOptions, 'now'>): Plan {
+  const { policies, observed, now } = input;
+  return proveSafe(applyModes(diff({ policies, observed, now }), policies, { now, dryRun: input.dryRun, frozenResources: input.frozenResources }), { policies, observed, now });
 }
 
 export async function runTick(options: TickOptions): Promise<TickReport> {
@@ -72,11 +79,7 @@ export async function runTick(options: TickOptions): Promise<TickReport> {
     now,
   });
   const planNow = observed.observedAt;
-  const plan = applyModes(diff({ policies: loaded.policies, observed, now: planNow }), loaded.policies, {
-    now: planNow,
-    dryRun: options.dryRun,
-    frozenResources: loaded.frozenResources,
-  });
+  const plan = planTick({ policies: loaded.policies, observed, now: planNow, dryRun: options.dryRun, frozenResources: loaded.frozenResources });
 
   log.info(
     { event: 'lockdown.plan', policies: loaded.policies.length, actions: plan.actions.length, conditions: plan.conditions.length, unchanged: plan.unchanged.length },

@@ -5,12 +5,16 @@
 import { WebSiteManagementClient, type IpSecurityRestriction, type Site, type SiteConfigResource } from '@azure/arm-appservice';
 import { MonitorClient } from '@azure/arm-monitor';
 import { NetworkManagementClient, type Subnet, type VirtualNetwork } from '@azure/arm-network';
+import { createDefaultHttpClient, createHttpHeaders, createPipelineRequest, type HttpClient } from '@azure/core-rest-pipeline';
 import { isImplicitRule, sameRules } from '../accessRules';
 import { ArmError, classifyRetry } from '../armError';
 import type { AccessRule, ObservedPlan, ObservedSite, ObservedSiteConfig, ObservedSubnet, ObservedVirtualNetwork } from '../observed';
 import type { ActivityRecord, AzurePort, ListScope, PortCallOptions, PutSubnetOptions, SiteConfigPatch, UpdateSiteConfigOptions } from '../port';
 import { canonicalId, parseResourceId, serverFarmParts, siteParts, subnetParts } from '../resourceId';
 import type { ArmConnection } from './connection';
+
+/** The Microsoft.Web api-version of the pinned SDK (@azure/arm-appservice). */
+const WEB_API_VERSION = '2025-05-01';
 
 export interface ArmPortOptions {
   /** Long-running operation polling interval; ARM's Retry-After wins when larger. */
@@ -48,10 +52,15 @@ async function guarded<T>(resourceId: string, work: () => Promise<T>): Promise<T
 
 function toAccessRule(rule: IpSecurityRestriction): AccessRule {
   const copy: AccessRule = {};
-  for (const key of ['name', 'description', 'action', 'priority', 'ipAddress', 'subnetMask', 'vnetSubnetResourceId', 'vnetTrafficTag', 'subnetTrafficTag', 'tag', 'headers'] as const) {
-    if (rule[key] !== undefined && rule[key] !== null) (copy as Record<string, unknown>)[key] = rule[key];
+  const fields = rule as Record<string, unknown>;
+  for (const key of ['name', 'description', 'action', 'priority', 'ipAddress', 'subnetMask', 'vnetSubnetResourceId', 'vnetTrafficTag', 'subnetTrafficTag', 'tag', 'headers', 'ignoreMissingVnetServiceEndpoint'] as const) {
+    if (fields[key] !== undefined && fields[key] !== null) (copy as Record<string, unknown>)[key] = fields[key];
   }
   return copy;
+}
+
+function addressList(addresses: string | undefined): string[] {
+  return (addresses ?? '').split(',').map((address) => address.trim()).filter((address) => address !== '');
 }
 
 function effectiveDefault(explicit: string | undefined, rules: AccessRule[]): 'Allow' | 'Deny' {
@@ -81,6 +90,8 @@ function toObservedSubnet(subnet: Subnet): ObservedSubnet {
       .filter((link) => (link.linkedResourceType ?? '').toLowerCase() === 'microsoft.web/serverfarms' && link.link)
       .map((link) => canonicalId(link.link!)),
     provisioningState: subnet.provisioningState,
+    natGatewayId: subnet.natGateway?.id ? canonicalId(subnet.natGateway.id) : undefined,
+    routeTableId: subnet.routeTable?.id ? canonicalId(subnet.routeTable.id) : undefined,
     etag: subnet.etag,
     body: JSON.parse(JSON.stringify(subnet)) as Record<string, unknown>,
   };
@@ -109,6 +120,7 @@ function toObservedSite(site: Site, fallbackId: string): ObservedSite {
     integrationSubnetId: site.virtualNetworkSubnetId ? canonicalId(site.virtualNetworkSubnetId) : undefined,
     publicNetworkAccess: site.publicNetworkAccess,
     outboundIpAddresses: outboundAddresses(site),
+    outboundAddresses: addressList(site.outboundIpAddresses),
   };
 }
 
@@ -133,11 +145,13 @@ export class ArmPort implements AzurePort {
   readonly #web = new Map<string, WebSiteManagementClient>();
   readonly #network = new Map<string, NetworkManagementClient>();
   readonly #monitor = new Map<string, MonitorClient>();
+  readonly #httpClient: HttpClient;
 
   constructor(connection: ArmConnection, options: ArmPortOptions = {}) {
     this.#connection = connection;
     this.#pollIntervalInMs = options.pollIntervalInMs ?? 2000;
     this.#retryOptions = options.retryOptions;
+    this.#httpClient = connection.httpClient ?? createDefaultHttpClient();
   }
 
   /** One client per subscription and SDK, made on first use. */
@@ -152,17 +166,17 @@ export class ArmPort implements AzurePort {
 
   #webClient(subscriptionId: string): WebSiteManagementClient {
     const { credential, endpoint, scopes } = this.#connection;
-    return this.#client(this.#web, subscriptionId, () => new WebSiteManagementClient(credential, subscriptionId, { endpoint, credentials: { scopes }, retryOptions: this.#retryOptions }));
+    return this.#client(this.#web, subscriptionId, () => new WebSiteManagementClient(credential, subscriptionId, { endpoint, credentials: { scopes }, retryOptions: this.#retryOptions, httpClient: this.#httpClient }));
   }
 
   #networkClient(subscriptionId: string): NetworkManagementClient {
     const { credential, endpoint, scopes } = this.#connection;
-    return this.#client(this.#network, subscriptionId, () => new NetworkManagementClient(credential, subscriptionId, { endpoint, credentialScopes: scopes, retryOptions: this.#retryOptions }));
+    return this.#client(this.#network, subscriptionId, () => new NetworkManagementClient(credential, subscriptionId, { endpoint, credentialScopes: scopes, retryOptions: this.#retryOptions, httpClient: this.#httpClient }));
   }
 
   #monitorClient(subscriptionId: string): MonitorClient {
     const { credential, endpoint, scopes } = this.#connection;
-    return this.#client(this.#monitor, subscriptionId, () => new MonitorClient(credential, subscriptionId, { endpoint, credentialScopes: scopes, retryOptions: this.#retryOptions }));
+    return this.#client(this.#monitor, subscriptionId, () => new MonitorClient(credential, subscriptionId, { endpoint, credentialScopes: scopes, retryOptions: this.#retryOptions, httpClient: this.#httpClient }));
   }
 
   getVirtualNetwork(virtualNetworkId: string, options: PortCallOptions = {}): Promise<ObservedVirtualNetwork> {
@@ -260,8 +274,30 @@ export class ArmPort implements AzurePort {
       if (patch.scmUseMain !== undefined) config.scmIpSecurityRestrictionsUseMain = patch.scmUseMain;
       if (patch.vnetRouteAllEnabled !== undefined) config.vnetRouteAllEnabled = patch.vnetRouteAllEnabled;
       if (patch.publicNetworkAccess !== undefined) config.publicNetworkAccess = patch.publicNetworkAccess;
-      await this.#webClient(subscriptionId).webApps.updateConfiguration(resourceGroup, name, config, { abortSignal: options.abortSignal });
+      const needsRawBody = [...(patch.accessRules ?? []), ...(patch.scmAccessRules ?? [])].some((rule) => rule.ignoreMissingVnetServiceEndpoint);
+      if (needsRawBody) await this.#patchSiteConfig(subscriptionId, siteId, config, options);
+      else await this.#webClient(subscriptionId).webApps.updateConfiguration(resourceGroup, name, config, { abortSignal: options.abortSignal });
     });
+  }
+
+  /**
+   * The SDK's rule model has no ignoreMissingVnetServiceEndpoint and drops it; the same client
+   * pipeline (credential, retries) sends the body as written instead.
+   */
+  async #patchSiteConfig(subscriptionId: string, siteId: string, config: SiteConfigResource, options: PortCallOptions): Promise<void> {
+    const request = createPipelineRequest({
+      url: `${this.#connection.endpoint}${siteId}/config/web?api-version=${WEB_API_VERSION}`,
+      method: 'PATCH',
+      headers: createHttpHeaders({ 'content-type': 'application/json' }),
+      body: JSON.stringify({ properties: config }),
+      abortSignal: options.abortSignal,
+    });
+    const response = await this.#webClient(subscriptionId).pipeline.sendRequest(this.#httpClient, request);
+    if (response.status < 400) return;
+    const error = (JSON.parse(response.bodyAsText || '{}') as { error?: { code?: string; message?: string } }).error ?? {};
+    const code = error.code ?? `Http${response.status}`;
+    const retryAfter = Number(response.headers.get('retry-after'));
+    throw new ArmError(error.message ?? `HTTP ${response.status}`, code, response.status, classifyRetry(code, response.status), siteId, Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter * 1000 : undefined);
   }
 
   listActivity(resourceId: string, fromIso: string, toIso: string, options: PortCallOptions = {}): Promise<ActivityRecord[]> {
