@@ -125,7 +125,7 @@ if (require.main === module) {
   writePackage(root, zipPath).then(
     (entries) => {
       const revision = entries.find((entry) => entry.name === POLICY_REVISION_FILE)!.content!.toString();
-      process.stdout.write(`${summarizeEntries(entries)}\n\n${zipPath}: ${entries.length} files, ${(statSync(zipPath).size / 1e6).toFixed(1)} MB\n${revision}`);
+      process.stdout.write(`${summarizeEntries(entries)}\n\n${path.relative(process.cwd(), zipPath)}: ${entries.length} files, ${(statSync(zipPath).size / 1e6).toFixed(1)} MB\n${revision}`);
     },
     (error: unknown) => {
       process.stderr.write(`package: ${(error as Error).message}\n`);

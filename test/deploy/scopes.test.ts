@@ -1,5 +1,5 @@
 /** `lockdown scopes`: where the role must be assigned, from the policies. */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runCli } from '../../src/cli/main';
@@ -33,6 +33,7 @@ it('prints the demo policies\' resource groups as text and as the template param
   expect(text.code).toBe(0);
   expect(text.out).toContain('/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/web  caller orders-web');
   expect(text.out).toContain('Activity Log read at 1 subscription(s)');
+  expect(readFileSync('README.md', 'utf8')).toContain(`$ lockdown scopes policies/\n${text.out}\n`);
   const json = await cli(['scopes', 'policies/', '--output', 'json']);
   expect(JSON.parse(json.out)).toEqual(['fn', 'net', 'web'].map((resourceGroup) => ({ subscriptionId: '11111111-1111-1111-1111-111111111111', resourceGroup })));
 });
