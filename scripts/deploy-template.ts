@@ -189,66 +189,27 @@ function rbacDeployment(role: RoleFile) {
       activityLogRoleId: "[guid(subscription().id, parameters('roleName'), 'activity-log')]",
     },
     resources: [
-      {
-        type: 'Microsoft.Authorization/roleDefinitions',
-        apiVersion: API.authorization,
-        name: "[variables('operatorRoleId')]",
-        properties: {
-          roleName: "[parameters('roleName')]",
-          description: role.Description,
-          type: 'CustomRole',
-          permissions: [{ actions: role.Actions, notActions: role.NotActions, dataActions: role.DataActions, notDataActions: role.NotDataActions }],
-          assignableScopes: "[map(variables('subscriptionIds'), lambda('id', format('/subscriptions/{0}', lambdaVariables('id'))))]",
-        },
-      },
-      {
-        type: 'Microsoft.Authorization/roleDefinitions',
-        apiVersion: API.authorization,
-        name: "[variables('activityLogRoleId')]",
-        properties: {
-          roleName: "[format('{0} (Activity Log)', parameters('roleName'))]",
-          description: 'Read the Activity Log, to name who changed a resource a Lockdown policy locks.',
-          type: 'CustomRole',
-          permissions: [{ actions: activityLogActions, notActions: [], dataActions: [], notDataActions: [] }],
-          assignableScopes: "[map(variables('subscriptionIds'), lambda('id', format('/subscriptions/{0}', lambdaVariables('id'))))]",
-        },
-      },
-      {
-        type: 'Microsoft.Resources/deployments',
-        apiVersion: API.deployments,
-        name: "[format('lockdown-activitylog-{0}', copyIndex())]",
-        subscriptionId: "[variables('subscriptionIds')[copyIndex()]]",
-        location: "[deployment().location]",
-        copy: { name: 'activityLogRead', count: "[length(variables('subscriptionIds'))]" },
-        dependsOn: ["[subscriptionResourceId('Microsoft.Authorization/roleDefinitions', variables('activityLogRoleId'))]"],
-        properties: {
-          mode: 'Incremental',
-          expressionEvaluationOptions: { scope: 'inner' },
-          parameters: {
-            principalId: { value: "[parameters('principalId')]" },
-            roleDefinitionId: { value: "[subscriptionResourceId('Microsoft.Authorization/roleDefinitions', variables('activityLogRoleId'))]" },
-          },
-          template: assignmentTemplate('https://schema.management.azure.com/schemas/2018-05-01/subscriptionDeploymentTemplate.json#', 'Activity Log read: who changed a locked resource'),
-        },
-      },
-      {
-        type: 'Microsoft.Resources/deployments',
-        apiVersion: API.deployments,
-        name: "[format('lockdown-operator-{0}', copyIndex())]",
-        subscriptionId: "[parameters('roleScopes')[copyIndex()].subscriptionId]",
-        resourceGroup: "[parameters('roleScopes')[copyIndex()].resourceGroup]",
-        copy: { name: 'operatorAssignments', count: "[length(parameters('roleScopes'))]" },
-        dependsOn: ["[subscriptionResourceId('Microsoft.Authorization/roleDefinitions', variables('operatorRoleId'))]"],
-        properties: {
-          mode: 'Incremental',
-          expressionEvaluationOptions: { scope: 'inner' },
-          parameters: {
-            principalId: { value: "[parameters('principalId')]" },
-            roleDefinitionId: { value: "[subscriptionResourceId('Microsoft.Authorization/roleDefinitions', variables('operatorRoleId'))]" },
-          },
-          template: assignmentTemplate('https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#', 'Lockdown Operator: the apps, plans and subnets its policies name'),
-        },
-      },
+      customRole("variables('operatorRoleId')", "parameters('roleName')", role.Description, { actions: role.Actions, notActions: role.NotActions, dataActions: role.DataActions, notDataActions: role.NotDataActions }),
+      customRole("variables('activityLogRoleId')", "format('{0} (Activity Log)', parameters('roleName'))", 'Read the Activity Log, to name who changed a resource a Lockdown policy locks.', {
+        actions: activityLogActions,
+        notActions: [],
+        dataActions: [],
+        notDataActions: [],
+      }),
+      assignmentDeployment({
+        name: 'activitylog',
+        target: { subscriptionId: "[variables('subscriptionIds')[copyIndex()]]", location: '[deployment().location]' },
+        count: "length(variables('subscriptionIds'))",
+        roleIdVariable: 'activityLogRoleId',
+        template: assignmentTemplate('https://schema.management.azure.com/schemas/2018-05-01/subscriptionDeploymentTemplate.json#', 'subscription().id', 'Activity Log read: who changed a locked resource'),
+      }),
+      assignmentDeployment({
+        name: 'operator',
+        target: { subscriptionId: "[parameters('roleScopes')[copyIndex()].subscriptionId]", resourceGroup: "[parameters('roleScopes')[copyIndex()].resourceGroup]" },
+        count: "length(parameters('roleScopes'))",
+        roleIdVariable: 'operatorRoleId',
+        template: assignmentTemplate('https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#', 'resourceGroup().id', 'Lockdown Operator: the apps, plans and subnets its policies name'),
+      }),
     ],
   };
   return {
@@ -271,8 +232,46 @@ function rbacDeployment(role: RoleFile) {
   };
 }
 
-/** One role assignment at the deployment's own scope (a subscription or a resource group). */
-function assignmentTemplate(schema: string, description: string) {
+/** A custom role assignable at the subscriptions of the scopes. */
+function customRole(nameExpression: string, roleNameExpression: string, description: string, permissions: Record<string, string[]>) {
+  return {
+    type: 'Microsoft.Authorization/roleDefinitions',
+    apiVersion: API.authorization,
+    name: `[${nameExpression}]`,
+    properties: {
+      roleName: `[${roleNameExpression}]`,
+      description,
+      type: 'CustomRole',
+      permissions: [permissions],
+      assignableScopes: "[map(variables('subscriptionIds'), lambda('id', format('/subscriptions/{0}', lambdaVariables('id'))))]",
+    },
+  };
+}
+
+/** One nested deployment per target (a copy loop), each assigning one role to the principal there. */
+function assignmentDeployment(options: { name: string; target: Record<string, string>; count: string; roleIdVariable: string; template: Record<string, unknown> }) {
+  const roleDefinitionId = `subscriptionResourceId('Microsoft.Authorization/roleDefinitions', variables('${options.roleIdVariable}'))`;
+  return {
+    type: 'Microsoft.Resources/deployments',
+    apiVersion: API.deployments,
+    name: `[format('{0}-${options.name}-{1}', deployment().name, copyIndex())]`,
+    ...options.target,
+    copy: { name: options.name, count: `[${options.count}]` },
+    dependsOn: [`[${roleDefinitionId}]`],
+    properties: {
+      mode: 'Incremental',
+      expressionEvaluationOptions: { scope: 'inner' },
+      parameters: { principalId: { value: "[parameters('principalId')]" }, roleDefinitionId: { value: `[${roleDefinitionId}]` } },
+      template: options.template,
+    },
+  };
+}
+
+/**
+ * One role assignment at the deployment's own scope (a subscription or a resource group). Its
+ * name depends only on scope, principal and role, so a redeployment finds the same assignment.
+ */
+function assignmentTemplate(schema: string, scopeIdExpression: string, description: string) {
   return {
     $schema: schema,
     contentVersion: '1.0.0.0',
@@ -281,7 +280,7 @@ function assignmentTemplate(schema: string, description: string) {
       {
         type: 'Microsoft.Authorization/roleAssignments',
         apiVersion: API.authorization,
-        name: "[guid(subscription().id, deployment().name, parameters('principalId'), parameters('roleDefinitionId'))]",
+        name: `[guid(${scopeIdExpression}, parameters('principalId'), parameters('roleDefinitionId'))]`,
         properties: { roleDefinitionId: "[parameters('roleDefinitionId')]", principalId: "[parameters('principalId')]", principalType: 'ServicePrincipal', description },
       },
     ],

@@ -309,6 +309,8 @@ export function deploy(template: Template, parameters: Record<string, unknown>, 
       const type = entry.type as string;
       const name = evaluate(entry.name, instanceScope) as string;
       if (type === 'Microsoft.Resources/deployments') {
+        // The wrapper itself (its type must be accounted for too), then what it deploys.
+        resources.push({ type, apiVersion: entry.apiVersion as string, name, body: {}, context });
         resources.push(...nestedDeployment(entry, name, instanceScope).resources);
         continue;
       }
