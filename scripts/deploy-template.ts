@@ -251,6 +251,8 @@ function customRole(nameExpression: string, roleNameExpression: string, descript
 /** One nested deployment per target (a copy loop), each assigning one role to the principal there. */
 function assignmentDeployment(options: { name: string; target: Record<string, string>; count: string; roleIdVariable: string; template: Record<string, unknown> }) {
   const roleDefinitionId = `subscriptionResourceId('Microsoft.Authorization/roleDefinitions', variables('${options.roleIdVariable}'))`;
+  // The inner template names the role by its id in its own subscription (it may be another one).
+  const roleDefinitionName = `variables('${options.roleIdVariable}')`;
   return {
     type: 'Microsoft.Resources/deployments',
     apiVersion: API.deployments,
@@ -261,7 +263,7 @@ function assignmentDeployment(options: { name: string; target: Record<string, st
     properties: {
       mode: 'Incremental',
       expressionEvaluationOptions: { scope: 'inner' },
-      parameters: { principalId: { value: "[parameters('principalId')]" }, roleDefinitionId: { value: `[${roleDefinitionId}]` } },
+      parameters: { principalId: { value: "[parameters('principalId')]" }, roleDefinitionName: { value: `[${roleDefinitionName}]` } },
       template: options.template,
     },
   };
@@ -275,13 +277,18 @@ function assignmentTemplate(schema: string, scopeIdExpression: string, descripti
   return {
     $schema: schema,
     contentVersion: '1.0.0.0',
-    parameters: { principalId: { type: 'string' }, roleDefinitionId: { type: 'string' } },
+    parameters: { principalId: { type: 'string' }, roleDefinitionName: { type: 'string' } },
     resources: [
       {
         type: 'Microsoft.Authorization/roleAssignments',
         apiVersion: API.authorization,
-        name: `[guid(${scopeIdExpression}, parameters('principalId'), parameters('roleDefinitionId'))]`,
-        properties: { roleDefinitionId: "[parameters('roleDefinitionId')]", principalId: "[parameters('principalId')]", principalType: 'ServicePrincipal', description },
+        name: `[guid(${scopeIdExpression}, parameters('principalId'), parameters('roleDefinitionName'))]`,
+        properties: {
+          roleDefinitionId: "[subscriptionResourceId('Microsoft.Authorization/roleDefinitions', parameters('roleDefinitionName'))]",
+          principalId: "[parameters('principalId')]",
+          principalType: 'ServicePrincipal',
+          description,
+        },
       },
     ],
   };

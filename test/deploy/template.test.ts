@@ -120,7 +120,11 @@ describe('deploy/azuredeploy.json', () => {
     const activityLog = definitionsNamed(resources, 'Lockdown Operator (Activity Log)');
     expect((activityLog.body.properties as any).permissions[0].actions).toEqual(role.Actions.filter((action: string) => action.startsWith('Microsoft.Insights/eventtypes/')));
     expect(assignments.filter((a) => (a.body.properties as any).roleDefinitionId.endsWith(activityLog.name)).map(at)).toEqual([SUB, OTHER_SUB]);
-    for (const assignment of assignments) expect((assignment.body.properties as any).principalId).toBe(PRINCIPAL);
+    for (const assignment of assignments) {
+      expect((assignment.body.properties as any).principalId).toBe(PRINCIPAL);
+      // A role is named through the subscription the assignment is in.
+      expect((assignment.body.properties as any).roleDefinitionId).toMatch(new RegExp(`^/subscriptions/${assignment.context.subscriptionId}/providers/Microsoft\\.Authorization/roleDefinitions/`));
+    }
   });
 
   it('keeps the storage account key-less and gives the identity the data roles the host and the state need', () => {
