@@ -170,6 +170,15 @@ describe('deploy/azuredeploy.json', () => {
     expect((subscription.body.properties as any).destination.properties.resourceId).toMatch(/\/providers\/Microsoft\.Web\/sites\/[^/]+\/functions\/lockdownEvents$/);
     expect((subscription.body.properties as any).filter.includedEventTypes).toEqual(['Microsoft.Resources.ResourceWriteSuccess', 'Microsoft.Resources.ResourceDeleteSuccess']);
     expect(deployAll('system-assigned on Premium with a vault').some((resource) => resource.type.startsWith('Microsoft.EventGrid/'))).toBe(false);
+    // The filter's key is a field of the vendored ResourceWriteSuccess example, and its values have that field's shape.
+    const [filter] = (subscription.body.properties as any).filter.advancedFilters;
+    const example = JSON.parse(readFileSync(path.join(root, 'vendor/azure-specs/specification/eventgrid/data-plane/Microsoft.Resources/stable/2018-01-01/examples/event-grid-schema/resource_write_success.json'), 'utf8'));
+    const event = Array.isArray(example) ? example[0] : example;
+    expect(filter.key).toBe('data.operationName');
+    expect(event.data.operationName).toBe(`${event.data.resourceProvider}/storageAccounts/write`);
+    expect(filter.values).toEqual(expect.arrayContaining(['Microsoft.Web/sites/config/write', 'Microsoft.Network/virtualNetworks/subnets/write', 'Microsoft.Web/sites/slots/delete']));
+    expect(filter.values).not.toContain(event.data.operationName);
+    expect(filter.values.length).toBeLessThanOrEqual(25); // Event Grid's limit of values per StringIn filter
   });
 
   it('outputs the app name and the identity\'s principal and client ids', () => {
