@@ -1,6 +1,6 @@
 /** `npm run package`: the zip holds what the Functions host and the v4 model need, and nothing from the dev tree. */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import yauzl from 'yauzl';
@@ -46,13 +46,27 @@ function resolveIn(names: Set<string>, from: string, dependency: string): string
   }
 }
 
+/** The package is built from dist/: rebuild it when a source file is newer than its output (or has none). */
+function buildIfStale(): void {
+  const stale = (dir: string): boolean =>
+    readdirSync(path.join(root, dir), { withFileTypes: true }).some((entry) => {
+      const relative = path.join(dir, entry.name);
+      if (entry.isDirectory()) return stale(relative);
+      if (!entry.name.endsWith('.ts')) return false;
+      const built = path.join(root, 'dist', relative.replace(/\.ts$/, '.js'));
+      return !existsSync(built) || statSync(built).mtimeMs < statSync(path.join(root, relative)).mtimeMs;
+    });
+  if (stale('src')) execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: root });
+}
+
 let work: string;
 let files: Map<string, Buffer>;
 beforeAll(async () => {
+  buildIfStale();
   work = mkdtempSync(path.join(tmpdir(), 'lockdown-package-'));
   await writePackage(root, path.join(work, 'lockdown.zip'), REVISION);
   files = await readZip(path.join(work, 'lockdown.zip'));
-}, 120_000);
+}, 240_000);
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe('the package', () => {
