@@ -152,11 +152,14 @@ function identityBlock() {
   return `[if(${userAssigned}, createObject('type', 'UserAssigned', 'userAssignedIdentities', createObject(variables('identityId'), createObject())), createObject('type', 'SystemAssigned'))]`;
 }
 
-function storageRoleAssignment(name: string, roleId: string) {
+const STORAGE_DATA_ROLES = ['Storage Blob Data Owner', 'Storage Table Data Contributor'] as const;
+const storageRoleAssignmentName = (name: string) => `guid(variables('storageId'), parameters('appName'), '${name}')`;
+
+function storageRoleAssignment(name: (typeof STORAGE_DATA_ROLES)[number], roleId: string) {
   return {
     type: 'Microsoft.Authorization/roleAssignments',
     apiVersion: API.authorization,
-    name: `[guid(variables('storageId'), parameters('appName'), '${name}')]`,
+    name: `[${storageRoleAssignmentName(name)}]`,
     scope: "[format('Microsoft.Storage/storageAccounts/{0}', variables('storageName'))]",
     dependsOn: ["[variables('storageId')]", `[if(${userAssigned}, variables('identityId'), variables('siteId'))]`],
     properties: {
@@ -371,6 +374,10 @@ function resources(role: RoleFile) {
         "[variables('insightsId')]",
         "[variables('storageId')]",
         `[if(${userAssigned}, variables('identityId'), variables('storageId'))]`,
+        // A user-assigned identity has its data roles before the host first starts (a system-assigned one cannot).
+        ...STORAGE_DATA_ROLES.map(
+          (name) => `[if(${userAssigned}, extensionResourceId(variables('storageId'), 'Microsoft.Authorization/roleAssignments', ${storageRoleAssignmentName(name)}), variables('storageId'))]`,
+        ),
       ],
       // One expression, so that functionAppConfig (Flex) and linuxFxVersion (the others) are left out, not sent as null.
       properties: `[${siteProperties}]`,

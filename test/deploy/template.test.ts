@@ -201,6 +201,18 @@ describe('the offline checks themselves', () => {
     expect(requestValidator(type, apiVersion)!(body)).toBe(false);
   });
 
+  it('fail on a dependsOn that names no resource of the template', () => {
+    const dangling = {
+      resources: [
+        { type: 'Microsoft.Insights/actionGroups', apiVersion: '2023-01-01', name: 'owners' },
+        { type: 'Microsoft.Insights/actionGroups', apiVersion: '2023-01-01', name: 'others', dependsOn: ["[resourceId('Microsoft.Insights/actionGroups', 'owner')]"] },
+      ],
+    };
+    expect(() => deploy(dangling, {}, context, references)).toThrow(/depends on .*actionGroups\/owner, which the template does not declare/);
+    dangling.resources[1].dependsOn = ["[resourceId('Microsoft.Insights/actionGroups', 'owners')]"];
+    expect(deploy(dangling, {}, context, references).resources).toHaveLength(2);
+  });
+
   it('fail on a template function the evaluator does not know', () => {
     const unknown = { resources: [{ type: 'Microsoft.Insights/actionGroups', apiVersion: '2023-01-01', name: "[toUpper('x')]" }] };
     expect(() => deploy(unknown, {}, context, references)).toThrow(/does not know the function toupper/);

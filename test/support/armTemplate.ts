@@ -235,6 +235,11 @@ function call(node: { name: string; args: Node[] }, scope: Scope): unknown {
       const [namespace, ...types] = type.split('/');
       return `/subscriptions/${context.subscriptionId}/providers/${namespace}/${types.map((t, i) => `${t}/${names[i]}`).join('/')}`;
     }
+    case 'extensionresourceid': {
+      const [scopeId, type, ...names] = args as string[];
+      const [namespace, ...types] = type.split('/');
+      return `${scopeId}/providers/${namespace}/${types.map((t, i) => `${t}/${names[i]}`).join('/')}`;
+    }
     case 'subscription':
       return { id: `/subscriptions/${context.subscriptionId}`, subscriptionId: context.subscriptionId, tenantId: '00000000-0000-0000-0000-0000000000aa' };
     case 'resourcegroup':
@@ -299,6 +304,7 @@ export function deploy(template: Template, parameters: Record<string, unknown>, 
   // Variables may use earlier ones (the template lists them in order of use).
   for (const [name, value] of Object.entries(template.variables ?? {})) variables[name] = evaluate(value, scope);
 
+  const declared = declaredIds(template, scope);
   const resources: DeployedResource[] = [];
   for (const entry of template.resources) {
     const copy = entry.copy as { count: unknown } | undefined;
@@ -309,6 +315,7 @@ export function deploy(template: Template, parameters: Record<string, unknown>, 
       const type = entry.type as string;
       const name = evaluate(entry.name, instanceScope) as string;
       if (type === 'Microsoft.Resources/deployments') {
+        checkDependsOn(entry, instanceScope, declared);
         // The wrapper itself (its type must be accounted for too), then what it deploys.
         resources.push({ type, apiVersion: entry.apiVersion as string, name, body: {}, context });
         resources.push(...nestedDeployment(entry, name, instanceScope).resources);
@@ -316,12 +323,44 @@ export function deploy(template: Template, parameters: Record<string, unknown>, 
       }
       const body: Record<string, unknown> = {};
       for (const [key, value] of Object.entries(entry)) if (!TEMPLATE_KEYS.has(key)) body[key] = evaluate(value, instanceScope);
-      evaluate(entry.dependsOn ?? [], instanceScope); // dependsOn expressions must evaluate too
+      checkDependsOn(entry, instanceScope, declared);
       resources.push({ type, apiVersion: entry.apiVersion as string, name, scope: entry.scope === undefined ? undefined : (evaluate(entry.scope, instanceScope) as string), body, context });
     }
   }
   const outputs = Object.fromEntries(Object.entries(template.outputs ?? {}).map(([name, output]) => [name, evaluate(output.value, scope)]));
   return { resources, outputs };
+}
+
+/** The id ARM gives a resource of this template (an extension resource's id hangs off its scope). */
+function idOf(type: string, name: string, scopeValue: string | undefined, context: DeploymentContext): string {
+  const [namespace, ...types] = type.split('/');
+  const names = name.split('/');
+  const tail = `providers/${namespace}/${types.map((t, i) => `${t}/${names[i]}`).join('/')}`;
+  const base = context.scope === 'resourceGroup' ? `/subscriptions/${context.subscriptionId}/resourceGroups/${context.resourceGroup}` : `/subscriptions/${context.subscriptionId}`;
+  if (scopeValue === undefined) return `${base}/${tail}`;
+  return `${scopeValue.startsWith('/') ? scopeValue : `${base}/providers/${scopeValue}`}/${tail}`;
+}
+
+/** Every resource id the template declares, whatever its condition (ARM drops a dependency on a skipped resource). */
+function declaredIds(template: Template, scope: Scope): Set<string> {
+  const ids = new Set<string>();
+  for (const entry of template.resources) {
+    const copy = entry.copy as { count: unknown } | undefined;
+    const count = copy ? (evaluate(copy.count, scope) as number) : 1;
+    for (let index = 0; index < count; index++) {
+      const instanceScope: Scope = copy ? { ...scope, copyIndex: index } : scope;
+      const scopeValue = entry.scope === undefined ? undefined : (evaluate(entry.scope, instanceScope) as string);
+      ids.add(idOf(entry.type as string, evaluate(entry.name, instanceScope) as string, scopeValue, scope.context).toLowerCase());
+    }
+  }
+  return ids;
+}
+
+/** Each dependsOn entry must evaluate to the id of a resource of the same template: ARM rejects any other. */
+function checkDependsOn(entry: Record<string, unknown>, scope: Scope, declared: Set<string>): void {
+  for (const dependency of evaluate(entry.dependsOn ?? [], scope) as string[]) {
+    if (!declared.has(dependency.toLowerCase())) throw new Error(`${entry.type} ${JSON.stringify(entry.name)} depends on ${dependency}, which the template does not declare`);
+  }
 }
 
 function nestedDeployment(entry: Record<string, unknown>, name: string, scope: Scope): Deployment {
