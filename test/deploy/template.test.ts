@@ -131,6 +131,7 @@ describe('deploy/azuredeploy.json', () => {
     const resources = deployAll('defaults');
     const storage = resources.find((resource) => resource.type === 'Microsoft.Storage/storageAccounts')!;
     expect(storage.body.properties).toMatchObject({ allowSharedKeyAccess: false, allowBlobPublicAccess: false });
+    expect(storage.name).toMatch(/^[a-z0-9]{3,24}$/); // storage account names: 3-24 lower-case letters and digits
     const dataRoles = resources.filter((resource) => resource.type === 'Microsoft.Authorization/roleAssignments' && resource.scope?.startsWith('Microsoft.Storage/'));
     expect(dataRoles.map((assignment) => (assignment.body.properties as any).roleDefinitionId.split('/').pop())).toEqual(['b7e6dc6d-f1e8-4753-8033-0f276bb0955b', '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3']);
     expect(resources.filter((resource) => resource.type.endsWith('/tables')).map((table) => table.name.split('/').pop())).toEqual(['lockdowndrift', 'lockdownstatus', 'lockdownhistory']);
