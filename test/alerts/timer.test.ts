@@ -44,6 +44,10 @@ it('carries the enforced policy revision into status, history, alerts and lockdo
   expect(logged.length).toBeGreaterThan(0);
   for (const line of logged) expect(line.policyRevision).toBe(revision);
   for (const alert of alerts.webhookAlerts()) expect(alert.policyRevision).toBe(revision);
+  for (const card of alerts.receiver.accepted(HOOK_PATHS.teams)) expect(JSON.stringify(card.json)).toContain(`"value":"${revision}"`);
+  for (const message of alerts.receiver.accepted(HOOK_PATHS.slack)) expect(JSON.stringify(message.json.blocks)).toContain(`policies at ${revision}`);
+  expect(alerts.receiver.accepted(HOOK_PATHS.slack).length).toBeGreaterThan(0);
+  expect(alerts.receiver.accepted(HOOK_PATHS.teams).length).toBeGreaterThan(0);
   expect((await alerts.store.listStatus()).map((status) => status.value.policyRevision)).toEqual([revision]);
   const history = await alerts.store.listHistory();
   expect(history.length).toBeGreaterThan(0);
