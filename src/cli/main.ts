@@ -16,6 +16,7 @@ import { policyJsonSchema } from '../reconciler/policy/schema';
 import { renderPlanJson } from '../reconciler/render/json';
 import { renderPlanMarkdown } from '../reconciler/render/markdown';
 import { renderApplyText, renderPlanText } from '../reconciler/render/text';
+import { renderRoleScopesText, roleScopes } from '../reconciler/roleScopes';
 import { runTick } from '../reconciler/tick';
 import { runDiscoverCommand } from '../discover/command';
 import { armPortFromEnv } from './armPortFromEnv';
@@ -27,6 +28,8 @@ Commands:
   plan [paths]       show what apply would change
   apply [paths]      repair drift (writes to Azure)
   schema             print the JSON Schema of the policy format
+  scopes [paths]     the resource groups the Lockdown Operator role must be assigned at
+                     (--output json: the deployment template's roleScopes parameter)
   status             every pair's conditions (Ready, Drifted, Degraded) as the timer last recorded them
   history <policy|caller→callee>
                      the last drift events with who made them (also caller->callee)
@@ -104,6 +107,15 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
         io.stdout(`${loaded.files.length} file(s), ${loaded.policies.length} valid polic${loaded.policies.length === 1 ? 'y' : 'ies'}, ${loaded.problems.filter((p) => p.severity === 'error').length} error(s).`);
       }
       return loaded.problems.some((problem) => problem.severity === 'error') ? 1 : 0;
+    }
+    case 'scopes': {
+      const loaded = await loadPolicies(policyPaths);
+      for (const problem of loaded.problems) io.stderr(formatProblem(problem));
+      // A partial list would leave the role missing where an invalid file points.
+      if (loaded.invalidFiles.length > 0) return 1;
+      const scopes = roleScopes(loaded.policies);
+      io.stdout(output === 'json' ? JSON.stringify(scopes.map(({ subscriptionId, resourceGroup }) => ({ subscriptionId, resourceGroup })), null, 2) : renderRoleScopesText(scopes));
+      return 0;
     }
     case 'plan':
     case 'apply': {

@@ -9,6 +9,7 @@ import { connectionFromSettings } from '../reconciler/azure/connection';
 import { createLogger } from '../reconciler/logger';
 import { runTick, type TickReport } from '../reconciler/tick';
 import { hostLogStream } from './hostLogStream';
+import { readPolicyRevision } from './policyRevision';
 import { readSettings, type ReconcilerSettings } from './settings';
 
 /** In-flight reads and sends are aborted this long after the deadline... */
@@ -56,8 +57,10 @@ function summarize(report: TickReport): TickSummary {
 export async function reconcileTimer(timer: Timer, context: InvocationContext): Promise<TickSummary> {
   const startedAt = Date.now();
   let settings: ReconcilerSettings;
+  let policyRevision: string | undefined;
   try {
     settings = readSettings();
+    policyRevision = readPolicyRevision();
   } catch (error) {
     // Fail closed: an invalid setting (a mistyped LOCKDOWN_DRY_RUN) means no tick at all.
     createLogger({ level: 'error', destination: hostLogStream(context) }).error({ event: 'lockdown.settingsInvalid', error: (error as Error).message }, `no tick: ${(error as Error).message}`);
@@ -89,11 +92,12 @@ export async function reconcileTimer(timer: Timer, context: InvocationContext): 
       logger: tickLogger,
       apply: true,
       dryRun: settings.dryRun,
+      policyRevision,
       applyOptions: { deadlineInMs, abortSignal: controller.signal },
     });
     const alerts = await afterTick(report, { port, logger: tickLogger, deadlineInMs, abortSignal: controller.signal });
     const summary: TickSummary = { ...summarize(report), alerts };
-    logger.info({ event: 'lockdown.tickDone', ...summary, durationInMs: Date.now() - startedAt }, 'tick finished');
+    logger.info({ event: 'lockdown.tickDone', ...summary, policyRevision, durationInMs: Date.now() - startedAt }, 'tick finished');
     return summary;
   } finally {
     clearTimeout(abortTimer);

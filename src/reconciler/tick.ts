@@ -30,6 +30,8 @@ export interface TickOptions {
   readConcurrency?: number;
   applyOptions?: Omit<ApplyOptions, 'onOutcome'>;
   tickId?: string;
+  /** The git commit of the policies being enforced (from the package), carried into status, history and alerts. */
+  policyRevision?: string;
 }
 
 export interface TickReport {
@@ -43,6 +45,7 @@ export interface TickReport {
   apply?: ApplyReport;
   /** True when haltOnInvalidPolicies stopped the tick before it observed anything. */
   halted?: boolean;
+  policyRevision?: string;
 }
 
 /** Diff, then modes drop what must not be written, then the safety proof withholds what could cut a path. */
@@ -55,6 +58,7 @@ export async function runTick(options: TickOptions): Promise<TickReport> {
   const now = options.now ?? (() => new Date());
   const tickId = options.tickId ?? randomUUID();
   const log = options.logger.child({ tickId });
+  const revision = options.policyRevision ? { policyRevision: options.policyRevision } : {};
   const startedAt = now().toISOString();
 
   const loaded = await loadPolicies(options.policyPaths);
@@ -70,7 +74,7 @@ export async function runTick(options: TickOptions): Promise<TickReport> {
 
   if (options.haltOnInvalidPolicies && loaded.invalidFiles.length > 0) {
     log.error({ event: 'lockdown.halted', files: loaded.invalidFiles }, 'invalid policy files: nothing was observed or written');
-    return { tickId, startedAt, finishedAt: now().toISOString(), policies: loaded, plan: { actions: [], conditions: [], policies: [], unchanged: [] }, halted: true };
+    return { tickId, startedAt, finishedAt: now().toISOString(), policies: loaded, plan: { actions: [], conditions: [], policies: [], unchanged: [] }, halted: true, ...revision };
   }
 
   const observed = await observe(options.port, loaded.policies, {
@@ -106,5 +110,5 @@ export async function runTick(options: TickOptions): Promise<TickReport> {
       },
     });
   }
-  return { tickId, startedAt, finishedAt: now().toISOString(), observedAt: planNow, policies: loaded, plan, apply: report };
+  return { tickId, startedAt, finishedAt: now().toISOString(), observedAt: planNow, policies: loaded, plan, apply: report, ...revision };
 }

@@ -33,6 +33,27 @@ it('alerts and records status after the tick', async () => {
   expect((await alerts.store.listStatus()).length).toBe(1);
 });
 
+it('carries the enforced policy revision into status, history, alerts and lockdown.tickDone', async () => {
+  process.env.LOCKDOWN_POLICY_REVISION = '0123456789abcdef0123456789abcdef01234567';
+  const lines: string[] = [];
+  await reconcileTimer(timer, context(lines));
+  const revision = process.env.LOCKDOWN_POLICY_REVISION;
+  const tickDone = lines.map((line) => JSON.parse(line)).find((line) => line.event === 'lockdown.tickDone');
+  expect(tickDone.policyRevision).toBe(revision);
+  const logged = lines.map((line) => JSON.parse(line)).filter((line) => line.event === 'lockdown.alert');
+  expect(logged.length).toBeGreaterThan(0);
+  for (const line of logged) expect(line.policyRevision).toBe(revision);
+  for (const alert of alerts.webhookAlerts()) expect(alert.policyRevision).toBe(revision);
+  for (const card of alerts.receiver.accepted(HOOK_PATHS.teams)) expect(JSON.stringify(card.json)).toContain(`"value":"${revision}"`);
+  for (const message of alerts.receiver.accepted(HOOK_PATHS.slack)) expect(JSON.stringify(message.json.blocks)).toContain(`policies at ${revision}`);
+  expect(alerts.receiver.accepted(HOOK_PATHS.slack).length).toBeGreaterThan(0);
+  expect(alerts.receiver.accepted(HOOK_PATHS.teams).length).toBeGreaterThan(0);
+  expect((await alerts.store.listStatus()).map((status) => status.value.policyRevision)).toEqual([revision]);
+  const history = await alerts.store.listHistory();
+  expect(history.length).toBeGreaterThan(0);
+  for (const entry of history) expect(entry.policyRevision).toBe(revision);
+});
+
 it('still succeeds when the state storage is unreachable', async () => {
   process.env.LOCKDOWN_STATE_CONNECTION = 'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=ZGV2;TableEndpoint=http://127.0.0.1:9/devstoreaccount1;';
   const lines: string[] = [];

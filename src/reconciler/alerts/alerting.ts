@@ -100,6 +100,7 @@ const fromEvent = (event: DriftEvent) => ({
   actual: event.actual,
   action: event.action,
   reason: event.reason,
+  policyRevision: event.policyRevision,
   lastDetectedAt: event.detectedAt,
   lastTickId: event.tickId,
 });

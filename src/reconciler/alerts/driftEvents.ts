@@ -76,6 +76,7 @@ export function driftEvents(report: TickReport, options: DriftEventsOptions = {}
           ...(done.reason ? { reason: done.reason } : {}),
           detectedAt,
           tickId: report.tickId,
+          ...(report.policyRevision ? { policyRevision: report.policyRevision } : {}),
         });
       }
     }

@@ -34,7 +34,7 @@ function table(header: string[], rows: string[][]): string {
 export function renderStatusTable(pairs: PairStatus[]): string {
   if (pairs.length === 0) return 'No status recorded yet: the timer Function writes it after each tick.';
   return table(
-    ['POLICY', 'PAIR', 'READY', 'DRIFTED', 'DEGRADED', 'REASON', 'LAST RECONCILE', 'GENERATION'],
+    ['POLICY', 'PAIR', 'READY', 'DRIFTED', 'DEGRADED', 'REASON', 'LAST RECONCILE', 'GENERATION', 'REVISION'],
     pairs.map((status) => {
       const ready = conditionOf(status, 'Ready');
       return [
@@ -46,6 +46,7 @@ export function renderStatusTable(pairs: PairStatus[]): string {
         ready?.reason ?? '',
         status.lastReconcileTime,
         status.observedGeneration.slice(0, 12),
+        status.policyRevision?.slice(0, 12) ?? '-',
       ];
     }),
   );

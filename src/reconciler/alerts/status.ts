@@ -66,7 +66,7 @@ export function computePairStatus(report: TickReport, events: DriftEvent[], prev
           const last = old?.conditions.find((candidate) => candidate.type === condition.type);
           return { ...condition, lastTransitionTime: last && last.status === condition.status ? last.lastTransitionTime : at };
         });
-        statuses.push({ ...pair, conditions, lastReconcileTime: at, observedGeneration: policy.generation, tickId: report.tickId });
+        statuses.push({ ...pair, conditions, lastReconcileTime: at, observedGeneration: policy.generation, ...(report.policyRevision ? { policyRevision: report.policyRevision } : {}), tickId: report.tickId });
       }
     }
   }

@@ -30,12 +30,14 @@ export interface DriftFacts {
   actual: unknown;
   action: DriftAction;
   reason?: string;
+  /** The git commit of the policies enforced when it was last seen (see `npm run package`). */
+  policyRevision?: string;
 }
 
 /** The facts alone, without the fields a record or event adds. */
 export function driftFacts(source: DriftFacts): DriftFacts {
-  const { key, policy, pairs, resourceId, aspect, field, expected, actual, action, reason } = source;
-  return { key, policy, pairs, resourceId, aspect, field, expected, actual, action, ...(reason ? { reason } : {}) };
+  const { key, policy, pairs, resourceId, aspect, field, expected, actual, action, reason, policyRevision } = source;
+  return { key, policy, pairs, resourceId, aspect, field, expected, actual, action, ...(reason ? { reason } : {}), ...(policyRevision ? { policyRevision } : {}) };
 }
 
 /** One detected difference between a policy and a resource. */
@@ -98,6 +100,8 @@ export interface PairStatus {
   conditions: Condition[];
   lastReconcileTime: string;
   observedGeneration: string;
+  /** The git commit of the policies the status was computed for, when the app knows it. */
+  policyRevision?: string;
   tickId: string;
 }
 

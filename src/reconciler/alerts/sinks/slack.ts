@@ -23,7 +23,7 @@ export function slackPayload(message: AlertMessage): Record<string, unknown> {
     blocks: [
       { type: 'section', text: { type: 'mrkdwn', text: `${icon} *${escape(message.summary).slice(0, 2800)}*` } },
       { type: 'section', fields },
-      { type: 'context', elements: [{ type: 'mrkdwn', text: escape(`${describeActor(message.actor)} · ${message.resourceId}`).slice(0, 2900) }] },
+      { type: 'context', elements: [{ type: 'mrkdwn', text: escape(`${describeActor(message.actor)} · ${message.resourceId}${message.policyRevision ? ` · policies at ${message.policyRevision}` : ''}`).slice(0, 2900) }] },
     ],
   };
 }

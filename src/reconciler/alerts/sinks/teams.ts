@@ -22,6 +22,7 @@ export function adaptiveCard(message: AlertMessage): Record<string, unknown> {
     { title: 'Who', value: describeActor(message.actor) },
     { title: 'First seen', value: message.firstDetectedAt },
     ...(message.resolvedAt ? [{ title: 'Resolved', value: message.resolvedAt }] : []),
+    ...(message.policyRevision ? [{ title: 'Policy revision', value: message.policyRevision }] : []),
   ];
   return {
     type: 'message',
