@@ -64,6 +64,8 @@ export function proveSafe(plan: Plan, input: SafetyInput): Plan {
     }
   }
   const conditions: PlanCondition[] = [];
+  /** Actions that depend on a withheld one: they wait with it. */
+  const waiting = new Map<string, string>();
 
   for (const pair of pairs) {
     const touches = touchingActions(pair, network, byResource);
@@ -78,14 +80,20 @@ export function proveSafe(plan: Plan, input: SafetyInput): Plan {
       const victim = broken[broken.length - 1];
       const finding = describe(pair, victim, before);
       withheld.set(victim.id, finding);
-      for (const id of dependentsOf(victim.id, dependents)) runnable.delete(id);
+      for (const id of dependentsOf(victim.id, dependents)) {
+        runnable.delete(id);
+        if (id !== victim.id && !withheld.has(id)) waiting.set(id, victim.id);
+      }
       conditions.push(...conditionsFor(victim, finding));
     }
   }
   if (withheld.size === 0) return plan;
   const actions = plan.actions.map((action): PlannedAction => {
     const finding = withheld.get(action.id);
-    return finding ? { ...action, enforcement: { apply: false, reason: 'unsafe', detail: finding.message } } : action;
+    if (finding) return { ...action, enforcement: { apply: false, reason: 'unsafe', detail: finding.message } };
+    const blockedBy = waiting.get(action.id);
+    if (blockedBy && action.enforcement.apply) return { ...action, enforcement: { apply: false, reason: 'unsafe', detail: `waits for ${blockedBy}, which is not written: ${withheld.get(blockedBy)!.message}` } };
+    return action;
   });
   return { ...plan, actions, conditions: [...plan.conditions, ...conditions] };
 }

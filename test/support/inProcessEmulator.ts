@@ -13,17 +13,22 @@ import { connectionFromSettings } from '../../src/reconciler/azure/connection';
 import { OPERATOR, OPERATOR_TOKEN } from './emulatorWorld';
 
 const BASE_URL = 'https://arm.in-process.test';
+/**
+ * Ticks run back to back here, minutes apart in production: a long-running operation whose
+ * polling failed ends by itself after this long, as one would between two real ticks.
+ */
+export const TICK_INTERVAL_IN_MS = 25;
 
 export interface InProcessEmulator {
   core: EmulatorCore;
   admin: EmulatorAdmin;
   port: ArmPort;
-  /** Runs before the next request reaches the emulator (a portal edit racing Lockdown's writes). */
-  beforeNextRequest(work: () => Promise<unknown>, afterRequests: number): void;
+  /** Runs `work` before the request `afterRequests` from now (a portal edit racing Lockdown's writes); no work: cancel. */
+  beforeNextRequest(work?: () => Promise<unknown>, afterRequests?: number): void;
 }
 
 export function startInProcessEmulator(options: EmulatorOptions = {}): InProcessEmulator {
-  const core = new EmulatorCore({ retryAfterSeconds: 0, throttle: false, identities: { [OPERATOR_TOKEN]: { caller: OPERATOR, principalType: 'ServicePrincipal' } }, ...options });
+  const core = new EmulatorCore({ retryAfterSeconds: 0, throttle: false, lroMaxDurationMs: TICK_INTERVAL_IN_MS, identities: { [OPERATOR_TOKEN]: { caller: OPERATOR, principalType: 'ServicePrincipal' } }, ...options });
   core.baseUrl = BASE_URL;
   let scheduled: { work: () => Promise<unknown>; countdown: number } | undefined;
   const transport: HttpClient = {
@@ -55,8 +60,8 @@ export function startInProcessEmulator(options: EmulatorOptions = {}): InProcess
     core,
     admin: createAdmin(core),
     port,
-    beforeNextRequest(work, afterRequests) {
-      scheduled = { work, countdown: afterRequests };
+    beforeNextRequest(work, afterRequests = 1) {
+      scheduled = work ? { work, countdown: afterRequests } : undefined;
     },
   };
 }

@@ -19,8 +19,8 @@ import { siteId, subnetId } from './world';
 export interface Backend {
   admin: EmulatorAdmin;
   port: AzurePort;
-  /** Run `work` before the request that comes after `afterRequests` more; absent: no racing edits. */
-  beforeNextRequest?(work: () => Promise<unknown>, afterRequests: number): void;
+  /** Run `work` before the request `afterRequests` from now; no work: cancel. Absent: no racing edits. */
+  beforeNextRequest?(work?: () => Promise<unknown>, afterRequests?: number): void;
 }
 
 const PORTAL = 'portal@example.test';
@@ -74,6 +74,7 @@ export async function runScenario(backend: Backend, scenario: Scenario): Promise
     backend.beforeNextRequest(() => portalEdit(backend, edit, portalStates), afterRequests);
   }
   await tick(backend, policies);
+  backend.beforeNextRequest?.();
   backend.admin.clearFaults();
   for (const edit of scenario.edits) await portalEdit(backend, edit, portalStates);
   for (const fault of scenario.faults[1]) backend.admin.addFault(fault);
