@@ -19,7 +19,9 @@ import { startInProcessEmulator, TICK_INTERVAL_IN_MS } from '../support/inProces
 import { scenarioArb } from '../support/randomEstate';
 import { runScenario, type Backend } from '../support/scenarioRun';
 
-const seed = process.env.PROPERTY_SEED ? Number(process.env.PROPERTY_SEED) : 20261201;
+/** A fixed seed in `npm test` (the same cases every run); `random` (npm run soak) draws one and prints it. */
+const seed = process.env.PROPERTY_SEED === 'random' ? Date.now() % 2 ** 31 : Number(process.env.PROPERTY_SEED || 20261201);
+if (process.env.PROPERTY_SEED === 'random') console.log(`property suite seed: ${seed} (replay: PROPERTY_SEED=${seed} npx jest test/properties)`);
 const path = process.env.PROPERTY_PATH;
 const inProcessRuns = Number(process.env.PROPERTY_RUNS ?? 1000);
 const httpsRuns = Number(process.env.PROPERTY_HTTPS_RUNS ?? 40);
