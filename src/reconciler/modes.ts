@@ -10,7 +10,7 @@
 import { isSuspended } from './diff';
 import type { Plan, PlannedAction } from './plan';
 import { EVERY_RESOURCE, type FrozenResource, type LockdownPolicy } from './policy/types';
-import { canonicalId } from './resourceId';
+import { canonicalId, appOfSlot } from './resourceId';
 
 export interface ModeOptions {
   now: string;
@@ -24,7 +24,8 @@ export function applyModes(plan: Plan, policies: LockdownPolicy[], options: Mode
   const frozen = new Map((options.frozenResources ?? []).map((resource) => [resource.id, resource.file]));
   const filter = (action: PlannedAction): PlannedAction => {
     if (!action.enforcement.apply) return action;
-    const frozenBy = frozen.get(canonicalId(action.resourceId)) ?? frozen.get(EVERY_RESOURCE);
+    // a slot is frozen with its app: an invalid file naming the app may mean its slots too
+    const frozenBy = frozen.get(canonicalId(action.resourceId)) ?? frozen.get(appOfSlot(action.resourceId) ?? '') ?? frozen.get(EVERY_RESOURCE);
     if (frozenBy) {
       return { ...action, enforcement: { apply: false, reason: 'invalidPolicy', detail: `named in the invalid policy file ${frozenBy}: nothing it names is written until it is fixed` } };
     }

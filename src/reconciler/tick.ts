@@ -16,6 +16,7 @@ import type { LoadedPolicies } from './policy/types';
 import type { AzurePort } from './port';
 import { planSummaryLine } from './render/text';
 import { proveSafe } from './safety';
+import { withSlots } from './slots';
 
 export interface TickOptions {
   policyPaths: string[];
@@ -83,7 +84,9 @@ export async function runTick(options: TickOptions): Promise<TickReport> {
     now,
   });
   const planNow = observed.observedAt;
-  const plan = planTick({ policies: loaded.policies, observed, now: planNow, dryRun: options.dryRun, frozenResources: loaded.frozenResources });
+  // the policies as enforced this tick: every covered deployment slot is a callee or caller of its own
+  const enforced = { ...loaded, policies: withSlots(loaded.policies, observed) };
+  const plan = planTick({ policies: enforced.policies, observed, now: planNow, dryRun: options.dryRun, frozenResources: loaded.frozenResources });
 
   log.info(
     { event: 'lockdown.plan', policies: loaded.policies.length, actions: plan.actions.length, conditions: plan.conditions.length, unchanged: plan.unchanged.length },
@@ -110,5 +113,5 @@ export async function runTick(options: TickOptions): Promise<TickReport> {
       },
     });
   }
-  return { tickId, startedAt, finishedAt: now().toISOString(), observedAt: planNow, policies: loaded, plan, apply: report, ...revision };
+  return { tickId, startedAt, finishedAt: now().toISOString(), observedAt: planNow, policies: enforced, plan, apply: report, ...revision };
 }

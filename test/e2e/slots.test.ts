@@ -1,0 +1,123 @@
+/**
+ * Deployment slots end to end: a locked callee has no open back door. Real SDK clients against
+ * the ARM emulator; slots seeded, created and swapped as portal edits.
+ */
+import type { EmulatorStateSnapshot, Topology } from '../../emulator/src/types';
+import { demoTopology, ids, pairPolicy, startEmulatorWorld, type EmulatorWorld } from '../support/emulatorWorld';
+
+const find = (map: Record<string, any>, id: string) => Object.entries(map).find(([key]) => key.toLowerCase() === id.toLowerCase())?.[1];
+const configOf = (state: EmulatorStateSnapshot, id: string) => find(state.siteConfigs, `${id}/config/web`)?.properties;
+const owned = (rules: any[]) => rules.filter((rule) => String(rule.description ?? '').startsWith('lockdown:'));
+const slot = (app: string, name: string) => `${app}/slots/${name}`;
+const lockedToApps = (state: EmulatorStateSnapshot, id: string) => {
+  const config = configOf(state, id);
+  return {
+    defaultAction: config.ipSecurityRestrictionsDefaultAction,
+    owned: owned(config.ipSecurityRestrictions).map((rule: any) => rule.vnetSubnetResourceId.toLowerCase()),
+  };
+};
+const LOCKED = { defaultAction: 'Deny', owned: [ids.apps.toLowerCase()] };
+
+function withSlots(slots: Record<string, string[]>): Topology {
+  const topology = demoTopology();
+  for (const site of topology.sites) if (slots[site.name]) site.slots = slots[site.name].map((name) => ({ name }));
+  return topology;
+}
+
+let world: EmulatorWorld;
+afterEach(() => world?.stop());
+
+describe('deployment slots of a callee', () => {
+  beforeEach(async () => {
+    world = await startEmulatorWorld({ topology: withSlots({ 'payments-func': ['staging', 'canary'] }) });
+    world.writePolicies({ 'orders.yaml': pairPolicy() });
+  });
+
+  it('locks a callee and both its slots in one apply, then writes nothing', async () => {
+    const first = await world.tick();
+    const restricted = first.apply!.outcomes.filter((outcome) => outcome.kind === 'callee.restrictAccess');
+    expect(restricted.map((outcome) => [outcome.resourceId.toLowerCase(), outcome.outcome]).sort()).toEqual(
+      [ids.payments, slot(ids.payments, 'canary'), slot(ids.payments, 'staging')].map((id) => [id.toLowerCase(), 'updated']).sort(),
+    );
+    const state = world.emulator.admin.state();
+    for (const id of [ids.payments, slot(ids.payments, 'staging'), slot(ids.payments, 'canary')]) expect(lockedToApps(state, id)).toEqual(LOCKED);
+    expect(configOf(state, slot(ids.payments, 'staging')).scmIpSecurityRestrictionsUseMain).toBe(true);
+
+    world.emulator.admin.clearRequests();
+    const second = await world.tick();
+    expect(second.plan.actions).toEqual([]);
+    expect(world.writes()).toEqual([]);
+  });
+
+  it('reads the slots with one list per callee, not one read per slot name', async () => {
+    await world.tick();
+    const lists = world.emulator.admin.requests().filter((exchange) => exchange.operationId === 'WebApps_ListSlots');
+    expect(lists.map((exchange) => exchange.url.split('?')[0].toLowerCase())).toEqual([`${ids.payments}/slots`.toLowerCase()]);
+    expect(world.emulator.admin.requests().filter((exchange) => exchange.operationId === 'WebApps_GetSlot')).toEqual([]);
+  });
+
+  it('names the slot in the plan and in the pairs the status reports', async () => {
+    const report = await world.tick();
+    expect(report.plan.actions.map((action) => action.summary.split(':')[0])).toEqual(expect.arrayContaining(['callee payments-func/staging', 'callee payments-func/canary']));
+    expect(report.policies.policies[0].callees.map((callee) => callee.displayId)).toEqual([ids.payments, slot(ids.payments, 'staging'), slot(ids.payments, 'canary')]);
+  });
+
+  it('locks only the named slots, and none with `slots: none`', async () => {
+    world.writePolicies({ 'orders.yaml': pairPolicy({ extra: '      slots: [canary]' }) });
+    await world.tick();
+    let state = world.emulator.admin.state();
+    expect(lockedToApps(state, slot(ids.payments, 'canary'))).toEqual(LOCKED);
+    expect(configOf(state, slot(ids.payments, 'staging')).ipSecurityRestrictionsDefaultAction).not.toBe('Deny');
+
+    world.writePolicies({ 'orders.yaml': pairPolicy({ extra: '      slots: none' }) });
+    const report = await world.tick();
+    expect(report.policies.problems).toEqual([expect.objectContaining({ severity: 'warning', path: 'spec.callees[0].slots' })]);
+    state = world.emulator.admin.state();
+    expect(configOf(state, slot(ids.payments, 'staging')).ipSecurityRestrictionsDefaultAction).not.toBe('Deny');
+  });
+
+  it('locks a slot created by a portal edit (open, or cloned from production) on the next tick', async () => {
+    await world.tick();
+    await world.emulator.admin.outOfBand('mallory@example.test', { method: 'PUT', path: slot(ids.payments, 'hotfix'), body: { location: 'westeurope' } });
+    const report = await world.tick();
+    expect(report.plan.actions.map((action) => action.resourceId.toLowerCase())).toEqual([slot(ids.payments, 'hotfix').toLowerCase()]);
+    expect(lockedToApps(world.emulator.admin.state(), slot(ids.payments, 'hotfix'))).toEqual(LOCKED);
+  });
+
+  it('re-checks both sides of a swap: restrictions stay with each slot, nothing to write', async () => {
+    await world.tick();
+    const swapped = await world.emulator.admin.outOfBand('release@example.test', { method: 'POST', path: `${ids.payments}/slotsswap`, body: { targetSlot: 'staging', preserveVnet: true } });
+    expect(swapped.status).toBe(200);
+    world.emulator.admin.clearRequests();
+    const report = await world.tick();
+    expect(report.plan.actions).toEqual([]);
+    const reads = world.emulator.admin.requests().filter((exchange) => exchange.operationId?.startsWith('WebApps_GetConfiguration')).map((exchange) => exchange.url.split('?')[0].toLowerCase());
+    expect(reads).toEqual(expect.arrayContaining([`${ids.payments}/config/web`.toLowerCase(), `${slot(ids.payments, 'staging')}/config/web`.toLowerCase()]));
+  });
+});
+
+describe('deployment slots of a caller', () => {
+  it('integrates a caller slot named in callers', async () => {
+    world = await startEmulatorWorld({ topology: withSlots({ 'orders-web': ['staging'] }) });
+    world.writePolicies({ 'orders.yaml': pairPolicy({ callers: [ids.orders, slot(ids.orders, 'staging')] }) });
+    const first = await world.tick();
+    expect(first.apply!.outcomes.filter((outcome) => outcome.kind === 'caller.connectToSubnet').map((outcome) => outcome.resourceId.toLowerCase()).sort()).toEqual(
+      [ids.orders, slot(ids.orders, 'staging')].map((id) => id.toLowerCase()).sort(),
+    );
+    const state = world.emulator.admin.state();
+    expect(find(state.sites, slot(ids.orders, 'staging')).properties.virtualNetworkSubnetId.toLowerCase()).toBe(ids.apps.toLowerCase());
+    world.emulator.admin.clearRequests();
+    expect((await world.tick()).plan.actions).toEqual([]);
+    expect(world.writes()).toEqual([]);
+  });
+
+  it('integrates every slot of a caller with `callerSlots: all`', async () => {
+    world = await startEmulatorWorld({ topology: withSlots({ 'orders-web': ['staging', 'canary'] }) });
+    world.writePolicies({ 'orders.yaml': pairPolicy().replace('  callers:', '  callerSlots: all\n  callers:') });
+    await world.tick();
+    const state = world.emulator.admin.state();
+    for (const name of ['staging', 'canary']) expect(find(state.sites, slot(ids.orders, name)).properties.virtualNetworkSubnetId?.toLowerCase()).toBe(ids.apps.toLowerCase());
+    world.emulator.admin.clearRequests();
+    expect((await world.tick()).plan.actions).toEqual([]);
+  });
+});
