@@ -47,6 +47,8 @@ export interface TickReport {
   /** True when haltOnInvalidPolicies stopped the tick before it observed anything. */
   halted?: boolean;
   policyRevision?: string;
+  /** Apps whose deployment slots were listed this tick, with the canonical ids of the slots found. */
+  listedSlots?: Map<string, string[]>;
 }
 
 /** Diff, then modes drop what must not be written, then the safety proof withholds what could cut a path. */
@@ -113,5 +115,6 @@ export async function runTick(options: TickOptions): Promise<TickReport> {
       },
     });
   }
-  return { tickId, startedAt, finishedAt: now().toISOString(), observedAt: planNow, policies: enforced, plan, apply: report, ...revision };
+  const listedSlots = new Map([...(observed.slots ?? [])].flatMap(([appId, slots]) => (slots.status === 'found' ? [[appId, slots.value] as const] : [])));
+  return { tickId, startedAt, finishedAt: now().toISOString(), observedAt: planNow, policies: enforced, plan, apply: report, listedSlots, ...revision };
 }

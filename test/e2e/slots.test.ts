@@ -3,6 +3,7 @@
  * the ARM emulator; slots seeded, created and swapped as portal edits.
  */
 import type { EmulatorStateSnapshot, Topology } from '../../emulator/src/types';
+import { startAlertWorld, type AlertWorld } from '../support/alertHarness';
 import { demoTopology, ids, pairPolicy, startEmulatorWorld, type EmulatorWorld } from '../support/emulatorWorld';
 
 const find = (map: Record<string, any>, id: string) => Object.entries(map).find(([key]) => key.toLowerCase() === id.toLowerCase())?.[1];
@@ -84,6 +85,15 @@ describe('deployment slots of a callee', () => {
     expect(lockedToApps(world.emulator.admin.state(), slot(ids.payments, 'hotfix'))).toEqual(LOCKED);
   });
 
+  it('plans nothing for a slot cloned from the locked app: it already is locked', async () => {
+    await world.tick();
+    await world.emulator.admin.outOfBand('mallory@example.test', { method: 'PUT', path: slot(ids.payments, 'hotfix'), body: { location: 'westeurope', properties: { cloningInfo: { sourceWebAppId: ids.payments } } } });
+    expect(lockedToApps(world.emulator.admin.state(), slot(ids.payments, 'hotfix'))).toEqual(LOCKED);
+    world.emulator.admin.clearRequests();
+    expect((await world.tick()).plan.actions).toEqual([]);
+    expect(world.writes()).toEqual([]);
+  });
+
   it('re-checks both sides of a swap: restrictions stay with each slot, nothing to write', async () => {
     await world.tick();
     const swapped = await world.emulator.admin.outOfBand('release@example.test', { method: 'POST', path: `${ids.payments}/slotsswap`, body: { targetSlot: 'staging', preserveVnet: true } });
@@ -119,5 +129,42 @@ describe('deployment slots of a caller', () => {
     for (const name of ['staging', 'canary']) expect(find(state.sites, slot(ids.orders, name)).properties.virtualNetworkSubnetId?.toLowerCase()).toBe(ids.apps.toLowerCase());
     world.emulator.admin.clearRequests();
     expect((await world.tick()).plan.actions).toEqual([]);
+  });
+});
+
+describe('alerts on deployment slots', () => {
+  let alerts: AlertWorld;
+  afterEach(() => alerts?.stop());
+
+  it('alerts a slot created between ticks, naming who created it, once it is locked', async () => {
+    alerts = await startAlertWorld();
+    alerts.world.writePolicies({ 'orders.yaml': pairPolicy() });
+    await alerts.tickAndAlert();
+    alerts.receiver.requests.length = 0;
+    await alerts.world.emulator.admin.outOfBand('mallory@example.test', { method: 'PUT', path: slot(ids.payments, 'hotfix'), body: { location: 'westeurope' } });
+    await alerts.tickAndAlert();
+    const opened = alerts.webhookAlerts().filter((alert) => alert.kind === 'opened');
+    expect(opened.length).toBeGreaterThan(0);
+    for (const alert of opened) {
+      expect(alert.resourceId.toLowerCase()).toBe(slot(ids.payments, 'hotfix').toLowerCase());
+      expect(alert).toMatchObject({ policy: 'orders-to-payments', action: 'repaired', actor: { caller: 'mallory@example.test' } });
+    }
+    expect(lockedToApps(alerts.world.emulator.admin.state(), slot(ids.payments, 'hotfix'))).toEqual(LOCKED);
+  });
+
+  it('resolves the drift of a slot that is deleted before it was repaired', async () => {
+    alerts = await startAlertWorld();
+    alerts.world.writePolicies({ 'orders.yaml': pairPolicy({ mode: 'audit' }) });
+    await alerts.world.emulator.admin.outOfBand('mallory@example.test', { method: 'PUT', path: slot(ids.payments, 'hotfix'), body: { location: 'westeurope' } });
+    await alerts.tickAndAlert();
+    const hotfix = (alert: any) => alert.resourceId.toLowerCase() === slot(ids.payments, 'hotfix').toLowerCase();
+    expect(alerts.webhookAlerts().filter((alert) => alert.kind === 'opened' && hotfix(alert)).length).toBeGreaterThan(0);
+    alerts.receiver.requests.length = 0;
+    await alerts.world.emulator.admin.outOfBand('mallory@example.test', { method: 'DELETE', path: slot(ids.payments, 'hotfix') });
+    await alerts.tickAndAlert();
+    const afterDelete = alerts.webhookAlerts().filter(hotfix);
+    expect(afterDelete.length).toBeGreaterThan(0);
+    expect(afterDelete.map((alert) => alert.kind)).not.toContain('opened');
+    expect(afterDelete.every((alert) => alert.kind === 'resolved')).toBe(true);
   });
 });
