@@ -5,6 +5,8 @@
 import type { EmulatorStateSnapshot, Topology } from '../../emulator/src/types';
 import { startAlertWorld, type AlertWorld } from '../support/alertHarness';
 import { demoTopology, ids, pairPolicy, startEmulatorWorld, type EmulatorWorld } from '../support/emulatorWorld';
+import { safetyViolations } from '../support/safetyProperties';
+import { canonicalId } from '../../src/reconciler/resourceId';
 
 const find = (map: Record<string, any>, id: string) => Object.entries(map).find(([key]) => key.toLowerCase() === id.toLowerCase())?.[1];
 const configOf = (state: EmulatorStateSnapshot, id: string) => find(state.siteConfigs, `${id}/config/web`)?.properties;
@@ -166,5 +168,40 @@ describe('alerts on deployment slots', () => {
     expect(afterDelete.length).toBeGreaterThan(0);
     expect(afterDelete.map((alert) => alert.kind)).not.toContain('opened');
     expect(afterDelete.every((alert) => alert.kind === 'resolved')).toBe(true);
+  });
+});
+
+describe('never cut off, slots included', () => {
+  it('migrates a caller slot and a callee slot from an IP allow-list without a state that cuts the pair off', async () => {
+    // orders-web/staging is integrated (route-all on) with a delegated subnet that lacks the endpoint;
+    // payments-func/staging denies by default and allows the address its calls leave from.
+    const topology = withSlots({ 'orders-web': ['staging'], 'payments-func': ['staging'] });
+    const apps = topology.virtualNetworks[0].subnets.find((subnet) => subnet.name === 'apps')!;
+    apps.delegations = [{ name: 'web', serviceName: 'Microsoft.Web/serverFarms' }];
+    delete apps.routeTableId;
+    const orders = topology.sites.find((site) => site.name === 'orders-web')!;
+    orders.outboundIpAddresses = ['198.51.100.10'];
+    orders.slots![0] = { name: 'staging', virtualNetworkSubnetId: ids.apps, vnetRouteAllEnabled: true };
+    const allowOrders = { ipSecurityRestrictions: [{ name: 'orders', ipAddress: '198.51.100.10/32', action: 'Allow', priority: 100 }], ipSecurityRestrictionsDefaultAction: 'Deny' as const };
+    const payments = topology.sites.find((site) => site.name === 'payments-func')!;
+    payments.config = allowOrders;
+    payments.slots![0] = { name: 'staging', config: allowOrders };
+    world = await startEmulatorWorld({ topology });
+    world.writePolicies({ 'orders.yaml': pairPolicy({ callers: [ids.orders, slot(ids.orders, 'staging')] }) });
+    const report = await world.tick();
+    expect(report.apply!.outcomes.filter((outcome) => outcome.outcome === 'failed')).toEqual([]);
+    world.emulator.admin.clearRequests();
+    await world.tick();
+    expect(world.writes()).toEqual([]);
+    const policies = report.policies.policies;
+    expect(policies[0].callees.map((callee) => callee.id)).toContain(canonicalId(slot(ids.payments, 'staging')));
+    const violations = safetyViolations({
+      history: world.emulator.admin.history(),
+      policies,
+      portalStates: new Set(),
+      sources: [{ kind: 'subnet', subnetId: canonicalId(ids.apps) }, { kind: 'addresses', addresses: ['198.51.100.10'] }, { kind: 'addresses', addresses: ['203.0.113.99'] }],
+    });
+    expect(violations).toEqual([]);
+    expect(lockedToApps(world.emulator.admin.state(), slot(ids.payments, 'staging'))).toEqual(LOCKED);
   });
 });
