@@ -6,6 +6,7 @@ import type { EmulatorStateSnapshot, Topology } from '../../emulator/src/types';
 import { startAlertWorld, type AlertWorld } from '../support/alertHarness';
 import { demoTopology, ids, pairPolicy, startEmulatorWorld, type EmulatorWorld } from '../support/emulatorWorld';
 import { safetyViolations } from '../support/safetyProperties';
+import { actionSummary } from '../../src/reconciler/render/summary';
 import { canonicalId } from '../../src/reconciler/resourceId';
 
 const find = (map: Record<string, any>, id: string) => Object.entries(map).find(([key]) => key.toLowerCase() === id.toLowerCase())?.[1];
@@ -61,7 +62,7 @@ describe('deployment slots of a callee', () => {
 
   it('names the slot in the plan and in the pairs the status reports', async () => {
     const report = await world.tick();
-    expect(report.plan.actions.map((action) => action.summary.split(':')[0])).toEqual(expect.arrayContaining(['callee payments-func/staging', 'callee payments-func/canary']));
+    expect(report.plan.actions.map((action) => actionSummary(action).split(':')[0])).toEqual(expect.arrayContaining(['callee payments-func/staging', 'callee payments-func/canary']));
     expect(report.policies.policies[0].callees.map((callee) => callee.displayId)).toEqual([ids.payments, slot(ids.payments, 'staging'), slot(ids.payments, 'canary')]);
   });
 
@@ -188,8 +189,10 @@ describe('never cut off, slots included', () => {
     payments.slots![0] = { name: 'staging', config: allowOrders };
     world = await startEmulatorWorld({ topology });
     world.writePolicies({ 'orders.yaml': pairPolicy({ callers: [ids.orders, slot(ids.orders, 'staging')] }) });
+    const tickStarts = [world.emulator.admin.state().seq];
     const report = await world.tick();
     expect(report.apply!.outcomes.filter((outcome) => outcome.outcome === 'failed')).toEqual([]);
+    tickStarts.push(world.emulator.admin.state().seq);
     world.emulator.admin.clearRequests();
     await world.tick();
     expect(world.writes()).toEqual([]);
@@ -199,6 +202,7 @@ describe('never cut off, slots included', () => {
       history: world.emulator.admin.history(),
       policies,
       portalStates: new Set(),
+      tickStarts,
       sources: [{ kind: 'subnet', subnetId: canonicalId(ids.apps) }, { kind: 'addresses', addresses: ['198.51.100.10'] }, { kind: 'addresses', addresses: ['203.0.113.99'] }],
     });
     expect(violations).toEqual([]);

@@ -105,7 +105,7 @@ function isArmFrontDoorError(x: RecordedExchange): boolean {
  * carries ignoreMissingVnetServiceEndpoint (the portal's "Ignore missing Microsoft.Web service
  * endpoints"), which the 2025-05-01 IpSecurityRestriction schema does not list.
  */
-const KNOWN_DEVIATIONS = [{ errorCode: 'OBJECT_ADDITIONAL_PROPERTIES', property: 'ignoreMissingVnetServiceEndpoint', operationId: 'WebApps_UpdateConfiguration' }];
+const KNOWN_DEVIATIONS = ['WebApps_UpdateConfiguration', 'WebApps_UpdateConfigurationSlot'].map((operationId) => ({ errorCode: 'OBJECT_ADDITIONAL_PROPERTIES', property: 'ignoreMissingVnetServiceEndpoint', operationId }));
 
 function isKnownDeviation(issue: { operationId?: string; errorCode?: string; errorMessage?: string }): boolean {
   return KNOWN_DEVIATIONS.some(
