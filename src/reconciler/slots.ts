@@ -5,7 +5,9 @@
  * a slot exactly as they see an app.
  */
 import type { ObservedState } from './observed';
+import type { PlanCondition } from './plan';
 import type { CalleeSpec, CallerSpec, LockdownPolicy, SlotSelection } from './policy/types';
+import { shortName } from './resourceId';
 
 /** The slot's name, lower-cased: the last segment of .../sites/{app}/slots/{slot}. */
 const slotName = (slotId: string) => slotId.slice(slotId.lastIndexOf('/') + 1);
@@ -46,4 +48,27 @@ export function withSlots(policies: LockdownPolicy[], observed: ObservedState): 
         : policy.callers;
     return callees.length === policy.callees.length && callers === policy.callers ? policy : { ...policy, callers, callees };
   });
+}
+
+/** An app whose slots a policy covers but whose slot list could not be read: its slots are unknown this tick, the pair is not ready. */
+export function slotListConditions(policies: LockdownPolicy[], observed: ObservedState): PlanCondition[] {
+  const conditions: PlanCondition[] = [];
+  for (const policy of policies) {
+    const apps = [
+      ...policy.callees.filter((callee) => !callee.slotOf && callee.slots?.kind !== 'none'),
+      ...(policy.callerSlots === 'all' ? policy.callers.filter((caller) => !caller.slotOf) : []),
+    ];
+    for (const app of apps) {
+      const listed = observed.slots?.get(app.id);
+      if (!listed || listed.status === 'found') continue;
+      conditions.push({
+        severity: 'error',
+        reason: 'SlotsUnreadable',
+        message: `the deployment slots of ${shortName(app.displayId)} could not be listed (${listed.error.code}: ${listed.error.message}): they are not locked this tick`,
+        policy: policy.name,
+        resourceId: app.displayId,
+      });
+    }
+  }
+  return conditions;
 }

@@ -17,7 +17,7 @@ import type { AzurePort } from './port';
 import { actionSummary } from './render/summary';
 import { planSummaryLine } from './render/text';
 import { proveSafe } from './safety';
-import { withSlots } from './slots';
+import { slotListConditions, withSlots } from './slots';
 
 export interface TickOptions {
   policyPaths: string[];
@@ -55,7 +55,9 @@ export interface TickReport {
 /** Diff, then modes drop what must not be written, then the safety proof withholds what could cut a path. */
 export function planTick(input: DiffInput & Omit<ModeOptions, 'now'>): Plan {
   const { policies, observed, now } = input;
-  return proveSafe(applyModes(diff({ policies, observed, now }), policies, { now, dryRun: input.dryRun, frozenResources: input.frozenResources }), { policies, observed, now });
+  const plan = proveSafe(applyModes(diff({ policies, observed, now }), policies, { now, dryRun: input.dryRun, frozenResources: input.frozenResources }), { policies, observed, now });
+  const slotConditions = slotListConditions(policies, observed);
+  return slotConditions.length === 0 ? plan : { ...plan, conditions: [...plan.conditions, ...slotConditions] };
 }
 
 export async function runTick(options: TickOptions): Promise<TickReport> {

@@ -51,6 +51,8 @@ describe('deployment slots of a callee', () => {
     const second = await world.tick();
     expect(second.plan.actions).toEqual([]);
     expect(world.writes()).toEqual([]);
+    const reads = world.emulator.admin.requests().map((exchange) => exchange.url.split('?')[0].toLowerCase());
+    expect(reads.length).toBe(new Set(reads).size); // the steady tick reads each resource once
   });
 
   it('reads the slots with one list per callee, not one read per slot name', async () => {
@@ -80,12 +82,21 @@ describe('deployment slots of a callee', () => {
     expect(configOf(state, slot(ids.payments, 'staging')).ipSecurityRestrictionsDefaultAction).not.toBe('Deny');
   });
 
-  it('locks a slot created by a portal edit (open, or cloned from production) on the next tick', async () => {
+  it('locks an open slot created by a portal edit on the next tick', async () => {
     await world.tick();
     await world.emulator.admin.outOfBand('mallory@example.test', { method: 'PUT', path: slot(ids.payments, 'hotfix'), body: { location: 'westeurope' } });
     const report = await world.tick();
     expect(report.plan.actions.map((action) => action.resourceId.toLowerCase())).toEqual([slot(ids.payments, 'hotfix').toLowerCase()]);
     expect(lockedToApps(world.emulator.admin.state(), slot(ids.payments, 'hotfix'))).toEqual(LOCKED);
+  });
+
+  it('reports a slot list it cannot read as an error condition, and still locks the app', async () => {
+    world.emulator.admin.addFault({ method: 'GET', pathPattern: '/sites/payments-func/slots$', kind: 'status', status: 500, times: 50 });
+    const report = await world.tick();
+    expect(report.plan.conditions).toEqual([expect.objectContaining({ severity: 'error', reason: 'SlotsUnreadable', policy: 'orders-to-payments', resourceId: ids.payments })]);
+    const state = world.emulator.admin.state();
+    expect(lockedToApps(state, ids.payments)).toEqual(LOCKED);
+    expect(configOf(state, slot(ids.payments, 'staging')).ipSecurityRestrictionsDefaultAction).not.toBe('Deny');
   });
 
   it('plans nothing for a slot cloned from the locked app: it already is locked', async () => {
