@@ -29,6 +29,8 @@ export interface TickOptions {
   readConcurrency?: number;
   applyOptions?: Omit<ApplyOptions, 'onOutcome'>;
   tickId?: string;
+  /** Policies already loaded (and possibly narrowed to a targeted reconcile's): `policyPaths` is then not read. */
+  loaded?: LoadedPolicies;
 }
 
 export interface TickReport {
@@ -50,7 +52,7 @@ export async function runTick(options: TickOptions): Promise<TickReport> {
   const log = options.logger.child({ tickId });
   const startedAt = now().toISOString();
 
-  const loaded = await loadPolicies(options.policyPaths);
+  const loaded = options.loaded ?? (await loadPolicies(options.policyPaths));
   for (const problem of loaded.problems) {
     log[problem.severity === 'error' ? 'error' : 'warn'](
       { event: 'lockdown.policyProblem', file: problem.file, line: problem.line, column: problem.column, path: problem.path, policy: problem.policy },

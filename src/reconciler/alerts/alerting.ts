@@ -19,7 +19,7 @@ import { alertMessage } from './message';
 import { deliver, type AlertSink, type DeliverOptions } from './sinks/sink';
 import type { AlertDelivery, AlertStore, DriftRecord, Stored } from './store';
 import { carriesOpened, isClaimedByAnother, isUndelivered, planTransitions, type Transition } from './transitions';
-import { driftFacts, type Actor, type AlertKind, type DriftEvent, type HistoryEntry } from './types';
+import { driftFacts, type Actor, type ActorFound, type AlertKind, type DriftEvent, type HistoryEntry } from './types';
 
 export interface AlertingOptions {
   store: AlertStore;
@@ -44,6 +44,11 @@ export interface AlertingOptions {
    * delivery or Activity Log lookup starts; those alerts stay pending for the next tick.
    */
   deadlineInMs?: number;
+  /**
+   * Who changed each resource (canonical id), as a resource-write event said: a drift first
+   * found in this pass is attributed at once, with no Activity Log lookup.
+   */
+  knownActors?: ReadonlyMap<string, ActorFound>;
 }
 
 /** What the pass did not start because the tick's deadline had passed: the next tick does it. */
@@ -203,7 +208,9 @@ export async function runAlerting(report: TickReport, options: AlertingOptions):
       case 'open': {
         const { event } = transition;
         const lastInSyncAt = inSyncBefore({ resourceId: event.resourceId }, event.detectedAt);
-        const actor = await lookupActor({ ...event, firstDetectedAt: event.detectedAt, ...(lastInSyncAt ? { lastInSyncAt } : {}) });
+        const actor =
+          options.knownActors?.get(canonicalId(event.resourceId)) ??
+          (await lookupActor({ ...event, firstDetectedAt: event.detectedAt, ...(lastInSyncAt ? { lastInSyncAt } : {}) }));
         const record: DriftRecord = {
           key: event.key,
           policy: event.policy,
