@@ -123,11 +123,15 @@ export class EventGridPublisher {
 
   /** Resolves once everything emitted so far has been delivered (or given up). */
   async settled(): Promise<void> {
-    if (this.burstTimer) {
-      clearTimeout(this.burstTimer);
-      this.flushBurst();
+    // A delivery can cause writes (the subscriber reconciles), whose events follow: wait for those too.
+    for (;;) {
+      if (this.burstTimer) {
+        clearTimeout(this.burstTimer);
+        this.flushBurst();
+      }
+      if (this.inFlight.size === 0) return;
+      await Promise.all([...this.inFlight]);
     }
-    while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
   }
 
   clear(): void {

@@ -1,0 +1,98 @@
+/**
+ * The event path end to end: a portal edit on the emulator, the system topic's event
+ * delivered (at least once, reordered) to the `lockdownEvents` Function, a targeted
+ * reconcile that repairs it and alerts, naming the editor, with no timer tick.
+ */
+import { stableGuid } from '../../emulator/src/ids';
+import { startAlertWorld, type AlertWorld } from '../support/alertHarness';
+import { EventSubscriber } from '../support/eventSubscriber';
+import { ids, OPERATOR, OPERATOR_TOKEN, pairPolicy } from '../support/emulatorWorld';
+
+const EDITOR = 'mallory@contoso.example';
+const saved = { ...process.env };
+let alerts: AlertWorld;
+let subscriber: EventSubscriber;
+
+const portal = (actor: string, path: string, body: unknown, method = 'PATCH') => alerts.world.emulator.admin.outOfBand(actor, { method, path, body });
+const settled = () => alerts.world.emulator.admin.eventsSettled();
+const configWrites = () => alerts.world.writes().filter((write) => write.url.toLowerCase() === `${ids.payments}/config/web`.toLowerCase());
+
+beforeEach(async () => {
+  alerts = await startAlertWorld({ LOCKDOWN_PRINCIPAL_ID: stableGuid(`oid:${OPERATOR}`) });
+  alerts.world.writePolicies({ 'orders.yaml': pairPolicy() });
+  subscriber = await new EventSubscriber().start();
+  Object.assign(process.env, alerts.env, {
+    LOCKDOWN_ARM_ENDPOINT: alerts.world.emulator.url,
+    LOCKDOWN_ARM_TOKEN: OPERATOR_TOKEN,
+    LOCKDOWN_POLICY_PATHS: alerts.world.policyDir,
+    LOCKDOWN_LOG_LEVEL: 'info',
+    LOCKDOWN_EVENT_COALESCE_MS: '300',
+  });
+});
+afterEach(async () => {
+  process.env = { ...saved };
+  await subscriber.stop();
+  await alerts.stop();
+});
+
+describe('resource-write events', () => {
+  it("Lockdown's own writes trigger no reconcile", async () => {
+    alerts.world.emulator.admin.setEventSubscription({ url: subscriber.url, duplicates: 1, reorder: true });
+    const { report } = await alerts.tickAndAlert(); // the first lockdown: four writes by Lockdown
+    expect(report.apply!.outcomes.length).toBe(4);
+    await settled();
+    expect(subscriber.handled.length).toBeGreaterThanOrEqual(8);
+    expect(new Set(subscriber.outcomes())).toEqual(new Set(['ownWrite']));
+    expect(alerts.world.writes()).toHaveLength(4);
+  });
+
+  describe('after the first lockdown', () => {
+    beforeEach(async () => {
+      await alerts.tickAndAlert();
+      alerts.receiver.requests.length = 0;
+      alerts.world.emulator.admin.clearRequests();
+    });
+
+    it('repairs a portal edit of a callee and alerts naming the editor, before any timer tick', async () => {
+      alerts.world.emulator.admin.setEventSubscription({ url: subscriber.url });
+      const edit = await portal(EDITOR, `${ids.payments}/config/web`, { properties: { ipSecurityRestrictionsDefaultAction: 'Allow' } });
+      expect(edit.status).toBe(200);
+      await settled();
+
+      const config = alerts.world.emulator.admin.state().siteConfigs;
+      const web = Object.entries(config).find(([id]) => id.toLowerCase() === `${ids.payments}/config/web`.toLowerCase())![1];
+      expect(web.properties.ipSecurityRestrictionsDefaultAction).toBe('Deny');
+      expect(configWrites()).toHaveLength(1);
+      const sent = alerts.webhookAlerts();
+      expect(sent).toHaveLength(1);
+      expect(sent[0]).toMatchObject({ kind: 'opened', action: 'repaired', actor: { caller: EDITOR, operation: 'Microsoft.Web/sites/config/write' } });
+      expect(subscriber.outcomes().sort()).toEqual(['ownWrite', 'reconciled']);
+    });
+
+    it('duplicate and reordered events give one repair and one alert', async () => {
+      alerts.world.emulator.admin.setEventSubscription({ url: subscriber.url, duplicates: 2, reorder: true });
+      await portal(EDITOR, `${ids.payments}/config/web`, { properties: { ipSecurityRestrictionsDefaultAction: 'Allow' } });
+      await portal(EDITOR, `${ids.payments}/config/web`, { properties: { scmIpSecurityRestrictionsUseMain: false } });
+      await settled();
+
+      expect(configWrites()).toHaveLength(1);
+      const sent = alerts.webhookAlerts();
+      expect(sent).toHaveLength(1);
+      expect(sent[0]).toMatchObject({ kind: 'opened', actor: { caller: EDITOR } });
+      const reconciled = subscriber.handled.filter((event) => event.summary?.outcome === 'reconciled');
+      expect(reconciled).toHaveLength(6);
+      // The six deliveries shared one reconcile: the window coalesced them.
+      expect(reconciled.every((event) => event.summary!.coalesced === 6)).toBe(true);
+      expect(subscriber.handled.filter((event) => event.summary?.outcome === 'ownWrite').length).toBeGreaterThanOrEqual(3);
+    });
+
+    it('an edit to a resource no policy names reconciles nothing', async () => {
+      alerts.world.emulator.admin.setEventSubscription({ url: subscriber.url });
+      await portal(EDITOR, `${ids.legacy}/config/web`, { properties: { ipSecurityRestrictionsDefaultAction: 'Allow' } });
+      await settled();
+      expect(subscriber.outcomes()).toEqual(['notNamed']);
+      expect(alerts.world.writes()).toEqual([]);
+      expect(alerts.receiver.requests).toEqual([]);
+    });
+  });
+});
