@@ -75,6 +75,11 @@ export const HOOK_PATHS = {
 };
 export const WEBHOOK_SECRET = 'hmac-secret-do-not-log-5d0e';
 
+/** The differences the given alerts list, flattened: each alert lists every difference of one change. */
+export function listedChanges(sent: { changes: { key: string; aspect: string; field: string }[] }[]): { key: string; aspect: string; field: string }[] {
+  return sent.flatMap((alert) => alert.changes);
+}
+
 export interface AlertWorld {
   world: EmulatorWorld;
   receiver: WebhookReceiver;

@@ -28,6 +28,7 @@ export class LogSink implements AlertSink {
       actual: message.actual,
       action: message.action,
       reason: message.reason,
+      changes: message.changes,
       actorCaller: actor && !actor.unknown ? actor.caller : undefined,
       actorTime: actor && !actor.unknown ? actor.time : undefined,
       actorOperation: actor && !actor.unknown ? actor.operation : undefined,
