@@ -3,7 +3,12 @@
  * delivered (at least once, reordered) to the `lockdownEvents` Function, a targeted
  * reconcile that repairs it and alerts, naming the editor, with no timer tick.
  */
+import { InvocationContext } from '@azure/functions';
 import { stableGuid } from '../../emulator/src/ids';
+import { lockdownEvents } from '../../src/functions/lockdownEvents';
+import { TableLeaseStore } from '../../src/reconciler/events/lease';
+import { TargetIndex } from '../../src/reconciler/events/targets';
+import { loadPolicies } from '../../src/reconciler/policy/load';
 import { startAlertWorld, type AlertWorld } from '../support/alertHarness';
 import { EventSubscriber } from '../support/eventSubscriber';
 import { ids, OPERATOR, OPERATOR_TOKEN, pairPolicy } from '../support/emulatorWorld';
@@ -70,7 +75,7 @@ describe('resource-write events', () => {
     });
 
     it('duplicate and reordered events give one repair and one alert', async () => {
-      alerts.world.emulator.admin.setEventSubscription({ url: subscriber.url, duplicates: 2, reorder: true });
+      alerts.world.emulator.admin.setEventSubscription({ url: subscriber.url, duplicates: 2, reorder: true, burstWindowInMs: 200 });
       await portal(EDITOR, `${ids.payments}/config/web`, { properties: { ipSecurityRestrictionsDefaultAction: 'Allow' } });
       await portal(EDITOR, `${ids.payments}/config/web`, { properties: { scmIpSecurityRestrictionsUseMain: false } });
       await settled();
@@ -84,6 +89,34 @@ describe('resource-write events', () => {
       // The six deliveries shared one reconcile: the window coalesced them.
       expect(reconciled.every((event) => event.summary!.coalesced === 6)).toBe(true);
       expect(subscriber.handled.filter((event) => event.summary?.outcome === 'ownWrite').length).toBeGreaterThanOrEqual(3);
+    });
+
+    it('while another instance holds the lease the Function fails, and the redelivered event repairs once it is free', async () => {
+      process.env.LOCKDOWN_EVENT_LEASE_WAIT_SECONDS = '0.1';
+      const { policies } = await loadPolicies([alerts.world.policyDir]);
+      const [group] = new TargetIndex(policies).groups;
+      const leases = new TableLeaseStore(alerts.settings.state!, alerts.settings.tables.lease);
+      const held = await leases.tryAcquire(group.key, 'another-instance', 60_000);
+      expect(held).toBeDefined();
+      alerts.world.emulator.admin.setEventSubscription({ url: subscriber.url });
+      await portal(EDITOR, `${ids.payments}/config/web`, { properties: { ipSecurityRestrictionsDefaultAction: 'Allow' } });
+      while (!subscriber.handled.some((event) => event.error)) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(configWrites()).toEqual([]);
+      await leases.release(held!);
+      await settled();
+      expect(subscriber.outcomes()[0]).toMatch(/^error: another instance is reconciling/);
+      expect(subscriber.outcomes()).toContain('reconciled');
+      expect(configWrites()).toHaveLength(1);
+      expect(alerts.webhookAlerts()).toHaveLength(1);
+    });
+
+    it('the handler ignores an event that is not a resource write, and fails on settings it cannot read', async () => {
+      const context = new InvocationContext({ functionName: 'lockdownEvents', invocationId: 'direct', logHandler: () => undefined });
+      const other = { id: 'x', topic: '/subscriptions/s', subject: '/subscriptions/s', eventType: 'Microsoft.Resources.ResourceActionSuccess', eventTime: new Date().toISOString(), data: {}, dataVersion: '2', metadataVersion: '1' };
+      await expect(lockdownEvents(other, context)).resolves.toMatchObject({ outcome: 'ignored' });
+      process.env.LOCKDOWN_EVENT_COALESCE_MS = 'soon';
+      await expect(lockdownEvents(other, context)).rejects.toThrow(/LOCKDOWN_EVENT_COALESCE_MS must be a number/);
+      expect(alerts.world.emulator.admin.requests()).toEqual([]);
     });
 
     it('an edit to a resource no policy names reconciles nothing', async () => {
