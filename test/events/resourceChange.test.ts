@@ -36,10 +36,10 @@ it('other event types and unmanaged resources are not read', () => {
   expect(readResourceEvent(event('/subscriptions/x/resourceGroups/y/providers/Microsoft.Storage/storageAccounts/z', {}))).toMatchObject({ ok: false, why: 'notManaged' });
 });
 
-it("Lockdown's own write is recognized by any of its identities, or by a correlation id of its writes", () => {
+it("Lockdown's own write is recognized by any of its identities", () => {
   const own = readResourceEvent(event(ids.apps, { appid: 'client-1', [OID]: LOCKDOWN_OID.toUpperCase() }));
   if (!own.ok) throw new Error('not read');
   expect(isOwnWrite(own.change, { callers: [LOCKDOWN_OID] })).toBe(true);
   expect(isOwnWrite(own.change, { callers: ['someone-else'] })).toBe(false);
-  expect(isOwnWrite(own.change, { callers: [], correlationIds: new Set(['c-1']) })).toBe(true);
+  expect(isOwnWrite(own.change, { callers: ['CLIENT-1'] })).toBe(true);
 });

@@ -130,13 +130,10 @@ export function readResourceEvent(input: ResourceEventInput): ReadResult {
 export interface OwnIdentity {
   /** Lockdown's own identity: UPN, app (client) id or object (principal) id, any case. */
   callers: string[];
-  /** Correlation ids of Lockdown's own writes, when known. */
-  correlationIds?: ReadonlySet<string>;
 }
 
 /** The write was Lockdown's own: reconciling it again would only find what it just wrote. */
 export function isOwnWrite(change: ResourceChange, own: OwnIdentity): boolean {
   const callers = new Set(own.callers.map((caller) => caller.toLowerCase()));
-  if (change.principals.some((principal) => callers.has(principal))) return true;
-  return change.correlationId !== undefined && own.correlationIds?.has(change.correlationId.toLowerCase()) === true;
+  return change.principals.some((principal) => callers.has(principal));
 }
