@@ -59,12 +59,17 @@ export class WebhookReceiver {
   stop(): Promise<void> {
     const server = this.#server;
     this.#server = undefined;
-    if (!server) return Promise.resolve();
-    return new Promise((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections(); // keep-alive sockets from fetch would hold the process open
-    });
+    return closeServer(server);
   }
+}
+
+/** Closes a local test server, and its keep-alive sockets from fetch, which would hold the process open. */
+export function closeServer(server: Server | undefined): Promise<void> {
+  if (!server) return Promise.resolve();
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
 }
 
 /** Paths that look like real webhook secrets, so a leak would be visible. */

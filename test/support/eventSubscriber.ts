@@ -7,6 +7,7 @@ import { InvocationContext } from '@azure/functions';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { lockdownEvents, type EventSummary } from '../../src/functions/lockdownEvents';
+import { closeServer } from './alertHarness';
 
 export interface HandledEvent {
   eventId: string;
@@ -63,10 +64,6 @@ export class EventSubscriber {
   stop(): Promise<void> {
     const server = this.#server;
     this.#server = undefined;
-    if (!server) return Promise.resolve();
-    return new Promise((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
+    return closeServer(server);
   }
 }
