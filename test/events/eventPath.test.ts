@@ -110,6 +110,23 @@ describe('resource-write events', () => {
       expect(alerts.webhookAlerts()).toHaveLength(1);
     });
 
+    it('a repair that fails fails the Function, and the redelivered event repairs', async () => {
+      alerts.world.emulator.admin.setRbac(['*/read']); // the write is refused (403, not retried)
+      alerts.world.emulator.admin.setEventSubscription({ url: subscriber.url });
+      await portal(EDITOR, `${ids.payments}/config/web`, { properties: { ipSecurityRestrictionsDefaultAction: 'Allow' } });
+      while (!subscriber.handled.some((event) => event.error)) await new Promise((resolve) => setTimeout(resolve, 20));
+      alerts.world.emulator.admin.setRbac(null);
+      await settled();
+      expect(subscriber.outcomes()[0]).toMatch(/^error: 1 action\(s\) failed and 0 not started/);
+      expect(subscriber.outcomes()).toContain('reconciled');
+      expect(configWrites().map((write) => write.status)).toEqual([403, 200]);
+      // The first alert said the repair failed; the one after it, that it was repaired.
+      expect(alerts.webhookAlerts().map((alert) => [alert.kind, alert.action])).toEqual([
+        ['opened', 'failed'],
+        ['resolved', 'repaired'],
+      ]);
+    });
+
     it('the handler ignores an event that is not a resource write, and fails on settings it cannot read', async () => {
       const context = new InvocationContext({ functionName: 'lockdownEvents', invocationId: 'direct', logHandler: () => undefined });
       const other = { id: 'x', topic: '/subscriptions/s', subject: '/subscriptions/s', eventType: 'Microsoft.Resources.ResourceActionSuccess', eventTime: new Date().toISOString(), data: {}, dataVersion: '2', metadataVersion: '1' };
