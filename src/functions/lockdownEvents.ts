@@ -21,7 +21,7 @@ import { createLogger, type Logger } from '../reconciler/logger';
 import { readEventSettings, type EventSettings } from './eventSettings';
 import { hostLogStream } from './hostLogStream';
 import { leaseStoreFromSettings } from './leases';
-import { tickDeadline } from './reconcileTimer';
+import { ABORT_GRACE_MS, tickDeadline } from './reconcileTimer';
 import { readSettings, type ReconcilerSettings } from './settings';
 
 export interface EventSummary {
@@ -77,7 +77,7 @@ async function reconcileBatch(items: Submitted[]): Promise<BatchResult> {
         applyOptions: { deadlineInMs, abortSignal: controller.signal },
         leases: leaseStoreFromSettings(alertSettings),
         holder: invocationId,
-        leaseTtlInMs: abortAt - startedAt + 60_000,
+        leaseTtlInMs: abortAt - startedAt + ABORT_GRACE_MS,
         leaseWait: { waitInMs: eventSettings.leaseWaitInMs, abortSignal: controller.signal },
         alert: (tick, options) => afterTick(tick, { port, logger, settings: alertSettings, deadlineInMs, abortSignal: controller.signal, ...options }),
       },
