@@ -43,6 +43,8 @@ const ticks = (ms: number) => (BigInt(ms) + 62135596800000n) * 10000n;
 
 export class ActivityLog {
   private events: ActivityEvent[] = [];
+  /** Told of every entry as it is recorded (the Event Grid system topic listens). */
+  onRecorded?: (event: ActivityEvent) => void;
 
   clear(): void {
     this.events = [];
@@ -110,6 +112,7 @@ export class ActivityLog {
       tenantId: TENANT_ID,
     };
     this.events.push(event);
+    this.onRecorded?.(event);
     return event;
   }
 

@@ -1,5 +1,6 @@
 /** The emulator's shared state and services, independent of HTTP. */
 import { ActivityLog } from './activityLog';
+import { EventGridPublisher } from './eventGrid';
 import { Faults } from './faults';
 import { stableGuid } from './ids';
 import { LroManager } from './lro';
@@ -24,6 +25,7 @@ export class EmulatorCore {
   readonly faults = new Faults();
   readonly rbac: Rbac;
   readonly activity = new ActivityLog();
+  readonly eventGrid = new EventGridPublisher();
   readonly identities: Record<string, Identity>;
   readonly retryAfter: number;
   readonly listPageSize: number;
@@ -39,6 +41,7 @@ export class EmulatorCore {
     this.identities = { ...(options.identities ?? {}) };
     this.retryAfter = options.retryAfterSeconds ?? 1;
     this.listPageSize = options.listPageSize ?? 100;
+    this.activity.onRecorded = (event) => this.eventGrid.publish(event);
     this.seed(options.topology ?? EMPTY_TOPOLOGY);
   }
 

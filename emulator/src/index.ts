@@ -5,6 +5,7 @@ export type {
   EmulatorAdmin,
   EmulatorOptions,
   EmulatorStateSnapshot,
+  EventSubscriptionSpec,
   FaultKind,
   FaultSpec,
   Identity,
@@ -12,6 +13,7 @@ export type {
   OutOfBandRequest,
   RateLimit,
   RecordedExchange,
+  ResourceEvent,
   RunningEmulator,
   ThrottleOptions,
 } from './types';

@@ -1,7 +1,9 @@
 /** Public types of the ARM emulator. */
+import type { EventSubscriptionSpec, ResourceEvent } from './eventGrid';
 import type { Topology } from './topology';
 
 export type { Topology } from './topology';
+export type { EventSubscriptionSpec, ResourceEvent } from './eventGrid';
 
 export interface RateLimit {
   /** bucket size (requests allowed in a burst) */
@@ -76,6 +78,12 @@ export interface EmulatorAdmin {
   setRbac(allowedActions: string[] | null): void;
   setThrottle(throttle: ThrottleOptions | undefined): void;
   activityLog(): ActivityEvent[];
+  /** Where the subscription's Event Grid system topic delivers (undefined: nowhere), with its fault options. */
+  setEventSubscription(subscription: EventSubscriptionSpec | undefined): void;
+  /** Every event emitted so far, delivered or not. */
+  events(): ResourceEvent[];
+  /** Resolves once every event emitted so far was delivered (or given up). */
+  eventsSettled(): Promise<void>;
 }
 
 export interface EmulatorStateSnapshot {

@@ -31,6 +31,8 @@ export interface TickOptions {
   tickId?: string;
   /** The git commit of the policies being enforced (from the package), carried into status, history and alerts. */
   policyRevision?: string;
+  /** Policies already loaded (and possibly narrowed to a targeted reconcile's): `policyPaths` is then not read. */
+  loaded?: LoadedPolicies;
 }
 
 export interface TickReport {
@@ -54,7 +56,7 @@ export async function runTick(options: TickOptions): Promise<TickReport> {
   const revision = options.policyRevision ? { policyRevision: options.policyRevision } : {};
   const startedAt = now().toISOString();
 
-  const loaded = await loadPolicies(options.policyPaths);
+  const loaded = options.loaded ?? (await loadPolicies(options.policyPaths));
   for (const problem of loaded.problems) {
     log[problem.severity === 'error' ? 'error' : 'warn'](
       { event: 'lockdown.policyProblem', file: problem.file, line: problem.line, column: problem.column, path: problem.path, policy: problem.policy },

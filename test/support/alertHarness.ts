@@ -59,12 +59,17 @@ export class WebhookReceiver {
   stop(): Promise<void> {
     const server = this.#server;
     this.#server = undefined;
-    if (!server) return Promise.resolve();
-    return new Promise((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections(); // keep-alive sockets from fetch would hold the process open
-    });
+    return closeServer(server);
   }
+}
+
+/** Closes a local test server, and its keep-alive sockets from fetch, which would hold the process open. */
+export function closeServer(server: Server | undefined): Promise<void> {
+  if (!server) return Promise.resolve();
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
 }
 
 /** Paths that look like real webhook secrets, so a leak would be visible. */
@@ -74,6 +79,11 @@ export const HOOK_PATHS = {
   slack: '/services/T000/B000/SLACKsecretPATH42',
 };
 export const WEBHOOK_SECRET = 'hmac-secret-do-not-log-5d0e';
+
+/** The differences the given alerts list, flattened: each alert lists every difference of one change. */
+export function listedChanges(sent: { changes: { key: string; aspect: string; field: string }[] }[]): { key: string; aspect: string; field: string }[] {
+  return sent.flatMap((alert) => alert.changes);
+}
 
 export interface AlertWorld {
   world: EmulatorWorld;
