@@ -1,0 +1,69 @@
+/**
+ * How deep a YAML text nests, measured from the lexer's tokens without recursion. The YAML
+ * composer recurses once per level: a few hundred `[` in a small file exhaust the stack,
+ * and a stack overflow inside V8's regular-expression compiler aborts the whole process.
+ * So the depth is bounded before anything recursive reads the text.
+ */
+
+import { CST, Lexer } from 'yaml';
+
+export interface TooDeep {
+  /** Offset of the token where the depth first goes over the limit. */
+  offset: number;
+  depth: number;
+}
+
+/** Tokens the lexer emits that are not part of the source. */
+const MARKERS = new Set(['\x02', '\x18', '\x1f']);
+const BLOCK_INDICATORS = new Set(['seq-item-ind', 'explicit-key-ind', 'map-value-ind']);
+
+/**
+ * The first place where the nesting goes over `limit`, or undefined. Flow collections are
+ * counted exactly; block collections by indentation and by indicators sharing a line
+ * (`- - x`), which errs on the deep side (a `key: value` line counts as two levels).
+ */
+export function firstTooDeep(text: string, limit: number): TooDeep | undefined {
+  let offset = 0;
+  let flowDepth = 0;
+  let lineStart = true;
+  let sameLine = 0;
+  const indents: number[] = [];
+  let lineOffset = 0;
+  const startLine = (at: number) => {
+    const column = at - lineOffset;
+    while (indents.length > 0 && indents[indents.length - 1] >= column) indents.pop();
+    indents.push(column);
+    lineStart = false;
+    sameLine = 0;
+  };
+  for (const token of new Lexer().lex(text)) {
+    if (MARKERS.has(token)) continue;
+    const at = offset;
+    offset += token.length;
+    const type = CST.tokenType(token);
+    if (type === 'newline') {
+      if (flowDepth === 0) lineStart = true;
+      lineOffset = offset;
+      continue;
+    }
+    if (type === 'space' || type === 'comment' || type === 'byte-order-mark' || type === 'directive-line') continue;
+    if (type === 'doc-start' || type === 'doc-end') {
+      indents.length = 0;
+      flowDepth = 0;
+      lineStart = false;
+      sameLine = 0;
+      continue;
+    }
+    if (flowDepth === 0 && lineStart) startLine(at);
+    else if (flowDepth === 0 && type && BLOCK_INDICATORS.has(type)) sameLine++;
+    if (type === 'flow-seq-start' || type === 'flow-map-start') flowDepth++;
+    else if (type === 'flow-seq-end' || type === 'flow-map-end') flowDepth = Math.max(0, flowDepth - 1);
+    const depth = indents.length + sameLine + flowDepth;
+    if (depth > limit) return { offset: at, depth };
+    // A scalar may span lines; a block scalar's body ends with its line break.
+    const lastBreak = token.lastIndexOf('\n');
+    if (lastBreak >= 0) lineOffset = at + lastBreak + 1;
+    if (flowDepth === 0 && lastBreak === token.length - 1) lineStart = true;
+  }
+  return undefined;
+}
