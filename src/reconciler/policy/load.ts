@@ -1,24 +1,30 @@
 /**
- * Loads policy files: expand paths, read, parse, validate, cross-check. A file is all or
+ * Loads policy files: find, read, decode, parse, validate, cross-check. A file is all or
  * nothing: one error anywhere in it and none of its policies load, while valid files
- * still do. Contradicting policies are errors in every file involved.
+ * still do. Contradicting policies are errors in every file involved. What an invalid file
+ * names is frozen (see namedResources.ts); where that cannot be told, every write is.
  */
 
-import { readdir, readFile, realpath, stat } from 'node:fs/promises';
-import * as path from 'node:path';
-import { parseAllDocuments, visit } from 'yaml';
+import { constants } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
+import { checkPolicyText, decodePolicyBytes } from './decode';
+import { discoverPolicyFiles, FREEZES_EVERY_WRITE, notRegularFileProblem } from './discover';
+import { resourcesNamedIn } from './namedResources';
 import { DEFAULT_MAX_FILE_BYTES, fileProblem, fileTooLargeProblem, parsePolicyYaml } from './parse';
 import type { ParsePolicyYamlOptions } from './parse';
-import { canonicalId } from '../resourceId';
 import { contradictionProblems, duplicateNameProblems, validateDocument } from './validate';
 import type { DocumentValidation } from './validate';
 import { EVERY_RESOURCE as EVERYTHING, type FrozenResource, type LoadedPolicies, type PolicyProblem } from './types';
 
+export { resourceIdsIn } from './namedResources';
+
 export interface LoadPoliciesOptions {
-  /** Files larger than this are rejected unread. Default 1 MiB. */
+  /** Files larger than this are rejected unparsed. Default 1 MiB. */
   maxFileBytes?: number;
   /** Aliases a document may expand. Default 100. */
   maxAliasCount?: number;
+  /** Follow links that leave the folder given (default false: such a link is a problem that freezes every write). */
+  followExternalLinks?: boolean;
 }
 
 export interface PolicySource {
@@ -26,65 +32,41 @@ export interface PolicySource {
   text: string;
 }
 
-const POLICY_EXTENSIONS = new Set(['.yaml', '.yml']);
-/** Folders that never hold policies. (Hidden folders and policies/schema/ are skipped too.) */
-const SKIPPED_DIRECTORIES = new Set(['node_modules']);
+/** Files up to this size are still searched for the ids they name when too large to parse. */
+const MAX_SCANNED_BYTES = 64 * 1024 * 1024;
 
 /**
  * Loads every policy under `paths`. Directories are searched recursively for *.yaml and
- * *.yml (sorted; `schema/`, hidden folders and node_modules skipped); files named
- * explicitly are read whatever their extension.
+ * *.yml; files named explicitly are read whatever their extension (see discover.ts).
  */
 export async function loadPolicies(paths: string[], options: LoadPoliciesOptions = {}): Promise<LoadedPolicies> {
   const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
-  const unreadable: PolicyProblem[] = [];
-  const files: string[] = [];
-  const seen = new Set<string>();
-  const addFile = (file: string) => {
-    const key = path.resolve(file);
-    if (seen.has(key)) return;
-    seen.add(key);
-    files.push(file);
+  const discovered = await discoverPolicyFiles(paths, options);
+  const unreadable: PolicyProblem[] = [...discovered.problems];
+  const frozenResources: FrozenResource[] = discovered.problems.map((problem) => ({ id: EVERYTHING, file: problem.file }));
+  const freezeEverything = (problem: PolicyProblem) => {
+    unreadable.push(problem);
+    frozenResources.push({ id: EVERYTHING, file: problem.file });
   };
 
-  for (const given of paths) {
-    let stats;
-    try {
-      stats = await stat(given);
-    } catch (error) {
-      unreadable.push(readProblem(given, error));
-      addFile(given);
+  const sources: PolicySource[] = [];
+  for (const file of discovered.files) {
+    const read = await readPolicyBytes(file);
+    if (!read.ok) {
+      freezeEverything(read.problem);
       continue;
     }
-    if (stats.isDirectory()) {
-      for (const file of await policyFilesUnder(given)) addFile(file);
-    } else {
-      addFile(given);
+    const decoded = decodePolicyBytes(read.bytes);
+    if (read.size > maxFileBytes) {
+      unreadable.push(fileTooLargeProblem(file, read.size, maxFileBytes));
+      // Not parsed, but what it names is still protected from writes.
+      if (!read.complete) freezeEverything(fileProblem(file, `the file is over ${MAX_SCANNED_BYTES} bytes, too large to search for the resources it names; ${FREEZES_EVERY_WRITE}`));
+      else if (!decoded.ok) freezeEverything(undecodableProblem(file, decoded));
+      else frozenResources.push(...namedBy(file, decoded.text, unreadable));
+      continue;
     }
-  }
-
-  const sources: PolicySource[] = [];
-  const frozenResources: FrozenResource[] = [];
-  const failedFiles = new Set(unreadable.map((p) => p.file));
-  for (const file of failedFiles) frozenResources.push({ id: EVERYTHING, file });
-  for (const file of files) {
-    if (failedFiles.has(file)) continue;
-    try {
-      const size = (await stat(file)).size;
-      if (size > maxFileBytes) {
-        unreadable.push(fileTooLargeProblem(file, size, maxFileBytes));
-        // Not parsed, but what it names is still protected from writes.
-        const scannable = size <= MAX_SCANNED_BYTES;
-        // Too large to parse safely: the ids are found in the raw text only.
-        const ids = scannable ? resourceIdsIn(await readFile(file, 'utf8'), { yaml: false }) : [EVERYTHING];
-        frozenResources.push(...ids.map((id) => ({ id, file })));
-        continue;
-      }
-      sources.push({ file, text: await readFile(file, 'utf8') });
-    } catch (error) {
-      unreadable.push(readProblem(file, error));
-      frozenResources.push({ id: EVERYTHING, file });
-    }
+    if (!decoded.ok) freezeEverything(undecodableProblem(file, decoded));
+    else sources.push({ file, text: decoded.text });
   }
 
   const loaded = loadPolicyTexts(sources, options);
@@ -92,8 +74,8 @@ export async function loadPolicies(paths: string[], options: LoadPoliciesOptions
   return {
     policies: loaded.policies,
     problems,
-    invalidFiles: files.filter((file) => problems.some((p) => p.file === file && p.severity === 'error')),
-    files,
+    invalidFiles: errorFiles(problems),
+    files: discovered.files,
     frozenResources: [...frozenResources, ...loaded.frozenResources],
   };
 }
@@ -110,9 +92,18 @@ export function loadPolicyTexts(sources: PolicySource[], options: LoadPoliciesOp
     ...(options.maxAliasCount !== undefined ? { maxAliasCount: options.maxAliasCount } : {}),
   };
   const problems: PolicyProblem[] = [];
+  const frozenResources: FrozenResource[] = [];
   const validations: DocumentValidation[] = [];
+  const readable: PolicySource[] = [];
   for (const source of sources) {
-    const parsed = parsePolicyYaml(source.file, source.text, parseOptions);
+    const checked = checkPolicyText(source.text);
+    if (!checked.ok) {
+      problems.push(undecodableProblem(source.file, checked));
+      frozenResources.push({ id: EVERYTHING, file: source.file });
+      continue;
+    }
+    readable.push({ file: source.file, text: checked.text });
+    const parsed = parsePolicyYaml(source.file, checked.text, parseOptions);
     problems.push(...parsed.problems);
     for (const document of parsed.documents) validations.push(validateDocument(source.file, document));
   }
@@ -123,73 +114,71 @@ export function loadPolicyTexts(sources: PolicySource[], options: LoadPoliciesOp
   const candidates = validations.flatMap((validation) => (validation.policy ? [validation.policy] : []));
   problems.push(...duplicateNameProblems(validations), ...contradictionProblems(candidates));
 
-  const files = sources.map((source) => source.file);
-  const invalidFiles = files.filter((file) => problems.some((p) => p.file === file && p.severity === 'error'));
-  const invalid = new Set(invalidFiles);
+  const invalid = new Set(errorFiles(problems));
+  for (const source of readable) if (invalid.has(source.file)) frozenResources.push(...namedBy(source.file, source.text, problems));
   return {
     policies: candidates.filter((policy) => !invalid.has(policy.source.file)),
     problems: sortProblems(problems),
-    invalidFiles,
-    files,
-    frozenResources: sources.filter((source) => invalid.has(source.file)).flatMap((source) => resourceIdsIn(source.text).map((id) => ({ id, file: source.file }))),
+    invalidFiles: errorFiles(sortProblems(problems)),
+    files: sources.map((source) => source.file),
+    frozenResources,
   };
 }
 
-const MAX_SCANNED_BYTES = 64 * 1024 * 1024;
-
-/** App and subnet ids written anywhere in a text, even one that does not parse. */
-const RESOURCE_ID_IN_TEXT =
-  /\/subscriptions\/[^/\s'"]+\/resourceGroups\/[^/\s'"]+\/providers\/(?:Microsoft\.Web\/sites|Microsoft\.Network\/virtualNetworks\/[^/\s'"]+\/subnets)\/[^/\s'",}\]#]+/gi;
-
-export function resourceIdsIn(text: string, options: { yaml?: boolean } = {}): string[] {
-  const found = [...text.matchAll(RESOURCE_ID_IN_TEXT)].map((match) => match[0]);
-  if (options.yaml === false) return [...new Set(found.map(canonicalId))];
-  // Where the text is YAML, its string values too: an id folded or escaped across lines only
-  // shows up whole once parsed. Parse errors are ignored here; aliases are not expanded.
-  try {
-    for (const document of parseAllDocuments(text, { schema: 'core', prettyErrors: false })) {
-      visit(document, {
-        Scalar(_key, node) {
-          if (typeof node.value === 'string') found.push(...[...node.value.matchAll(RESOURCE_ID_IN_TEXT)].map((match) => match[0]));
-        },
-      });
-    }
-  } catch {
-    // the regex over the raw text above still applies
+/** What an invalid file names; every resource, with a problem saying why, when that is not certain. */
+function namedBy(file: string, text: string, problems: PolicyProblem[]): FrozenResource[] {
+  const named = resourcesNamedIn(text);
+  const frozen = named.ids.map((id) => ({ id, file }));
+  if (named.uncertain) {
+    problems.push(fileProblem(file, `the resources this file names cannot be established with certainty (${named.uncertain}); ${FREEZES_EVERY_WRITE}`));
+    frozen.push({ id: EVERYTHING, file });
   }
-  return [...new Set(found.map(canonicalId))];
+  return frozen;
 }
 
-async function policyFilesUnder(directory: string): Promise<string[]> {
-  const found: string[] = [];
-  // Symlinked folders are followed (a policy skipped silently could let another policy remove
-  // what it protects); each real folder is walked once, so links cannot loop.
-  const visited = new Set<string>();
-  const walk = async (current: string): Promise<void> => {
-    const real = await realpath(current);
-    if (visited.has(real)) return;
-    visited.add(real);
-    const entries = await readdir(current, { withFileTypes: true });
-    for (const entry of entries) {
-      const full = path.join(current, entry.name);
-      const target = entry.isSymbolicLink() ? await stat(full).catch(() => undefined) : entry;
-      if (target?.isDirectory()) {
-        if (entry.name.startsWith('.') || SKIPPED_DIRECTORIES.has(entry.name)) continue;
-        if (entry.name === 'schema' && (current === directory || path.basename(current) === 'policies')) continue;
-        await walk(full);
-      } else if (POLICY_EXTENSIONS.has(path.extname(entry.name).toLowerCase()) && (target?.isFile() || !target)) {
-        // A dangling link is listed too: reading it fails, which is reported and freezes writes.
-        found.push(full);
+function undecodableProblem(file: string, decoded: { message: string; hint: string; line: number; column: number }): PolicyProblem {
+  return { ...fileProblem(file, `${decoded.message}; ${FREEZES_EVERY_WRITE}`, decoded.hint), line: decoded.line, column: decoded.column };
+}
+
+function errorFiles(problems: PolicyProblem[]): string[] {
+  return [...new Set(problems.filter((problem) => problem.severity === 'error').map((problem) => problem.file))];
+}
+
+type ReadBytes = { ok: true; bytes: Buffer; size: number; complete: boolean } | { ok: false; problem: PolicyProblem };
+
+/**
+ * Reads a policy file, at most MAX_SCANNED_BYTES of it. A FIFO or device is never opened
+ * for reading: the file is checked first, and once more on the open handle (opened without
+ * blocking) in case it was swapped in between.
+ */
+async function readPolicyBytes(file: string): Promise<ReadBytes> {
+  try {
+    const before = await stat(file);
+    if (!before.isFile()) return { ok: false, problem: notRegularFileProblem(file, before) };
+    const handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
+    try {
+      const stats = await handle.stat();
+      if (!stats.isFile()) return { ok: false, problem: notRegularFileProblem(file, stats) };
+      const length = Math.min(stats.size, MAX_SCANNED_BYTES);
+      const bytes = Buffer.alloc(length);
+      let filled = 0;
+      while (filled < length) {
+        const { bytesRead } = await handle.read(bytes, filled, length - filled, filled);
+        if (bytesRead === 0) break;
+        filled += bytesRead;
       }
+      return { ok: true, bytes: bytes.subarray(0, filled), size: stats.size, complete: stats.size <= MAX_SCANNED_BYTES };
+    } finally {
+      await handle.close();
     }
-  };
-  await walk(directory);
-  return found.sort();
+  } catch (error) {
+    return { ok: false, problem: readProblem(file, error) };
+  }
 }
 
 function readProblem(file: string, error: unknown): PolicyProblem {
   const code = (error as NodeJS.ErrnoException).code;
-  return fileProblem(file, code === 'ENOENT' ? 'no such file or directory' : `cannot read: ${(error as Error).message}`);
+  return fileProblem(file, code === 'ENOENT' ? `no such file or directory; ${FREEZES_EVERY_WRITE}` : `cannot read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}; ${FREEZES_EVERY_WRITE}`);
 }
 
 export function sortProblems(problems: PolicyProblem[]): PolicyProblem[] {
