@@ -36,6 +36,8 @@ Options:
   --detailed-exitcode                 plan: exit 0 no changes, 2 changes, 1 error
   --fail-on-invalid                   plan/apply: exit 1 if any policy file is invalid
   --dry-run                           apply: plan and report, write nothing
+  --follow-external-links             follow links that leave the policy folder (default: each is an
+                                      error that freezes every write); also LOCKDOWN_FOLLOW_EXTERNAL_LINKS
   --limit <n>                         history: how many events (default 20)
   -h, --help
 
@@ -66,6 +68,7 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
         'detailed-exitcode': { type: 'boolean', default: false },
         'fail-on-invalid': { type: 'boolean', default: false },
         'dry-run': { type: 'boolean', default: false },
+        'follow-external-links': { type: 'boolean', default: false },
         limit: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -86,13 +89,21 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
     return 1;
   }
   const policyPaths = paths.length > 0 ? paths : ['policies'];
+  let followExternalLinks: boolean;
+  try {
+    // The same switch as the Function's app setting, parsed as strictly.
+    followExternalLinks = values['follow-external-links'] || booleanSetting(io.env, 'LOCKDOWN_FOLLOW_EXTERNAL_LINKS', false);
+  } catch (error) {
+    io.stderr((error as Error).message);
+    return 1;
+  }
 
   switch (command) {
     case 'schema':
       io.stdout(JSON.stringify(policyJsonSchema(), null, 2));
       return 0;
     case 'validate': {
-      const loaded = await loadPolicies(policyPaths);
+      const loaded = await loadPolicies(policyPaths, { followExternalLinks });
       if (output === 'json') {
         io.stdout(JSON.stringify({ files: loaded.files, invalidFiles: loaded.invalidFiles, problems: loaded.problems, policies: loaded.policies.map((p) => p.name) }, null, 2));
       } else {
@@ -125,6 +136,7 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
         logger,
         apply: command === 'apply',
         dryRun,
+        followExternalLinks,
         haltOnInvalidPolicies: values['fail-on-invalid'],
       });
       if (report.halted) {

@@ -89,6 +89,7 @@ export async function reconcileTimer(timer: Timer, context: InvocationContext): 
       logger: tickLogger,
       apply: true,
       dryRun: settings.dryRun,
+      followExternalLinks: settings.followExternalLinks,
       applyOptions: { deadlineInMs, abortSignal: controller.signal },
     });
     const alerts = await afterTick(report, { port, logger: tickLogger, deadlineInMs, abortSignal: controller.signal });

@@ -37,6 +37,8 @@ const SIMPLE_ESCAPES: Readonly<Record<string, string>> = {
   '"': '"', '/': '/', '\\': '\\', N: '\x85', _: '\xa0', L: '\u2028', P: '\u2029',
 };
 
+const CONTINUED_LINE = /[ \t]*(?:\r\n|\r|\n)\s*(?![-?](?:\s|$)|[^\s:#]*:(?:\s|$)|#|$)/g;
+
 function decodeEscapes(text: string): string {
   return text.replace(YAML_ESCAPE, (whole, escape: string) => {
     if (/^[xuU]/.test(escape) && escape.length > 1) {
@@ -59,8 +61,9 @@ export function resourcesNamedIn(text: string): NamedResources {
   for (const spelling of [text, decoded]) {
     const normalized = normalize(spelling);
     spellings.add(spelling).add(normalized);
-    // An id folded across lines (or broken by a stray space) reads whole without white space.
-    spellings.add(normalized.replace(/\s+/g, ''));
+    // An id folded across lines reads whole once each line that continues a value is joined
+    // to the one before (a line that starts an entry, a list item or a comment is not).
+    spellings.add(normalized.replace(CONTINUED_LINE, ''));
   }
   const ids = new Set<string>();
   for (const spelling of spellings) for (const match of spelling.matchAll(RESOURCE_ID_IN_TEXT)) ids.add(canonicalId(match[0]));

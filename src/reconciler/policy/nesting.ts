@@ -29,10 +29,11 @@ export function firstTooDeep(text: string, limit: number): TooDeep | undefined {
   let sameLine = 0;
   const indents: number[] = [];
   let lineOffset = 0;
-  const startLine = (at: number) => {
+  const startLine = (at: number, opensFlow: boolean) => {
     const column = at - lineOffset;
     while (indents.length > 0 && indents[indents.length - 1] >= column) indents.pop();
-    indents.push(column);
+    // A flow collection is counted as flow; were it a key, its `:` would count the mapping.
+    if (!opensFlow) indents.push(column);
     lineStart = false;
     sameLine = 0;
   };
@@ -54,9 +55,10 @@ export function firstTooDeep(text: string, limit: number): TooDeep | undefined {
       sameLine = 0;
       continue;
     }
-    if (flowDepth === 0 && lineStart) startLine(at);
+    const opensFlow = type === 'flow-seq-start' || type === 'flow-map-start';
+    if (flowDepth === 0 && lineStart) startLine(at, opensFlow);
     else if (flowDepth === 0 && type && BLOCK_INDICATORS.has(type)) sameLine++;
-    if (type === 'flow-seq-start' || type === 'flow-map-start') flowDepth++;
+    if (opensFlow) flowDepth++;
     else if (type === 'flow-seq-end' || type === 'flow-map-end') flowDepth = Math.max(0, flowDepth - 1);
     const depth = indents.length + sameLine + flowDepth;
     if (depth > limit) return { offset: at, depth };

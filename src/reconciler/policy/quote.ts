@@ -21,8 +21,16 @@ export function escapeText(text: string, maxLength = 120): string {
   return characters.slice(0, maxLength).map(escapeCharacter).join('') + (characters.length > maxLength ? '…' : '');
 }
 
+/** A file path as given, with control characters and backticks escaped (a file name may hold them). */
+export function printablePath(file: string): string {
+  return file.replace(/[\p{Cc}\p{Cf}`]/gu, escapeCharacter);
+}
+
 function escapeCharacter(character: string): string {
   if (character === '\\' || character === "'" || character === '`') return `\\${character}`;
+  if (character === '\n') return '\\n';
+  if (character === '\r') return '\\r';
+  if (character === '\t') return '\\t';
   const code = character.codePointAt(0)!;
   if (code >= 0x20 && code <= 0x7e) return character;
   if (code <= 0xff) return `\\x${code.toString(16).padStart(2, '0')}`;
