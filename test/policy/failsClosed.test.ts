@@ -225,11 +225,11 @@ describe('what reports quote from a file', () => {
 
   it('never the value of an unknown field, and at most a short escaped prefix of a bad value', () => {
     const withVersion = formatProblems(loadPolicyText('hostile.yaml', hostile).problems);
-    expect(withVersion).toContain("unsupported apiVersion 'SECRET-IN-APIVERSION-123…'");
-    expect(withVersion).not.toContain('SECRET-IN-APIVERSION-123-');
+    expect(withVersion).toContain("unsupported apiVersion 'SECRET-IN-APIVER…'");
+    expect(withVersion).not.toContain('SECRET-IN-APIVERS');
     const report = formatProblems(loadPolicyText('hostile.yaml', hostile.replace(/^apiVersion: .*$/m, 'apiVersion: lockdown/v1')).problems);
     expect(report).toContain("unknown field 'GH_TOKEN'");
-    expect(report).toContain("invalid value 'enforce\\x1b[31m\\n\\`\\`\\`\\nleaked …'");
+    expect(report).toContain("invalid value 'enforce\\x1b[31m\\n\\`\\`\\`…'");
     expect(report).not.toContain(secretToken.slice(0, 12));
     expect(report).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f]/);
     expect(report).not.toMatch(/^```/m);

@@ -6,9 +6,9 @@
  */
 
 /** Characters of a value a report shows; a token or password is longer than this. */
-export const QUOTED_PREFIX_LENGTH = 24;
+export const QUOTED_PREFIX_LENGTH = 16;
 
-/** `'value'`, or `'first 24 characters…'`, with everything but printable ASCII escaped. */
+/** `'value'`, or `'first 16 characters…'`, with everything but printable ASCII escaped. */
 export function quoteValue(value: string): string {
   const characters = [...value];
   const shown = characters.slice(0, QUOTED_PREFIX_LENGTH).map(escapeCharacter).join('');
