@@ -6,7 +6,7 @@
  */
 
 export type DecodedText =
-  | { ok: true; text: string; encoding: PolicyEncoding }
+  | { ok: true; text: string; encoding: PolicyEncoding; otherReadings?: () => string[] }
   | { ok: false; message: string; hint: string; line: number; column: number };
 
 export type PolicyEncoding = 'utf-8' | 'utf-16le' | 'utf-16be' | 'utf-32le' | 'utf-32be';
@@ -43,7 +43,23 @@ export function decodePolicyBytes(bytes: Uint8Array): DecodedText {
       column: 1,
     };
   }
-  return checkPrintable(text, encoding);
+  const checked = checkPrintable(text, encoding);
+  return checked.ok && encoding !== 'utf-8' ? { ...checked, otherReadings: () => misalignedReadings(body, encoding) } : checked;
+}
+
+/**
+ * A stray byte in a UTF-16 or UTF-32 file shifts every character after it: that part still
+ * decodes, to other characters. Read at every other alignment, each such part reads right
+ * in one of them, so the ids it names can still be found.
+ */
+function misalignedReadings(body: Uint8Array, encoding: PolicyEncoding): string[] {
+  const width = encoding.startsWith('utf-32') ? 4 : 2;
+  const readings: string[] = [];
+  for (let shift = 1; shift < width; shift++) {
+    const shifted = body.subarray(shift, shift + Math.floor((body.length - shift) / width) * width);
+    readings.push(width === 4 ? decodeUtf32(shifted, encoding === 'utf-32le', false) : new TextDecoder(encoding).decode(shifted));
+  }
+  return readings;
 }
 
 /** Text that is already a string (tests, tools): only the YAML character set is checked. */
@@ -51,15 +67,16 @@ export function checkPolicyText(text: string): DecodedText {
   return checkPrintable(text.startsWith('\uFEFF') ? text.slice(1) : text, 'utf-8');
 }
 
-function decodeUtf32(bytes: Uint8Array, littleEndian: boolean): string {
+function decodeUtf32(bytes: Uint8Array, littleEndian: boolean, fatal = true): string {
   if (bytes.length % 4 !== 0) throw new Error('truncated');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const chunks: string[] = [];
   const codePoints: number[] = [];
   for (let offset = 0; offset < bytes.length; offset += 4) {
     const codePoint = view.getUint32(offset, littleEndian);
-    if (codePoint > 0x10ffff || (codePoint >= 0xd800 && codePoint <= 0xdfff)) throw new Error('not a code point');
-    codePoints.push(codePoint);
+    const valid = codePoint <= 0x10ffff && (codePoint < 0xd800 || codePoint > 0xdfff);
+    if (!valid && fatal) throw new Error('not a code point');
+    codePoints.push(valid ? codePoint : 0xfffd);
     if (codePoints.length === 8192) chunks.push(String.fromCodePoint(...codePoints.splice(0)));
   }
   chunks.push(String.fromCodePoint(...codePoints));

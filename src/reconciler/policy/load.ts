@@ -30,6 +30,8 @@ export interface LoadPoliciesOptions {
 export interface PolicySource {
   file: string;
   text: string;
+  /** The same bytes read at other alignments (UTF-16, UTF-32): searched too for the ids an invalid file names. */
+  otherReadings?: () => string[];
 }
 
 /** Files up to this size are still searched for the ids they name when too large to parse. */
@@ -62,11 +64,11 @@ export async function loadPolicies(paths: string[], options: LoadPoliciesOptions
       // Not parsed, but what it names is still protected from writes.
       if (!read.complete) freezeEverything(fileProblem(file, `the file is over ${MAX_SCANNED_BYTES} bytes, too large to search for the resources it names; ${FREEZES_EVERY_WRITE}`));
       else if (!decoded.ok) freezeEverything(undecodableProblem(file, decoded));
-      else frozenResources.push(...namedBy(file, decoded.text, unreadable));
+      else frozenResources.push(...namedBy({ file, text: decoded.text, otherReadings: decoded.otherReadings }, unreadable));
       continue;
     }
     if (!decoded.ok) freezeEverything(undecodableProblem(file, decoded));
-    else sources.push({ file, text: decoded.text });
+    else sources.push({ file, text: decoded.text, otherReadings: decoded.otherReadings });
   }
 
   const loaded = loadPolicyTexts(sources, options);
@@ -102,7 +104,7 @@ export function loadPolicyTexts(sources: PolicySource[], options: LoadPoliciesOp
       frozenResources.push({ id: EVERYTHING, file: source.file });
       continue;
     }
-    readable.push({ file: source.file, text: checked.text });
+    readable.push({ ...source, text: checked.text });
     const parsed = parsePolicyYaml(source.file, checked.text, parseOptions);
     problems.push(...parsed.problems);
     for (const document of parsed.documents) validations.push(validateDocument(source.file, document));
@@ -115,7 +117,7 @@ export function loadPolicyTexts(sources: PolicySource[], options: LoadPoliciesOp
   problems.push(...duplicateNameProblems(validations), ...contradictionProblems(candidates));
 
   const invalid = new Set(errorFiles(problems));
-  for (const source of readable) if (invalid.has(source.file)) frozenResources.push(...namedBy(source.file, source.text, problems));
+  for (const source of readable) if (invalid.has(source.file)) frozenResources.push(...namedBy(source, problems));
   return {
     policies: candidates.filter((policy) => !invalid.has(policy.source.file)),
     problems: sortProblems(problems),
@@ -126,9 +128,10 @@ export function loadPolicyTexts(sources: PolicySource[], options: LoadPoliciesOp
 }
 
 /** What an invalid file names; every resource, with a problem saying why, when that is not certain. */
-function namedBy(file: string, text: string, problems: PolicyProblem[]): FrozenResource[] {
+function namedBy({ file, text, otherReadings }: PolicySource, problems: PolicyProblem[]): FrozenResource[] {
   const named = resourcesNamedIn(text);
-  const frozen = named.ids.map((id) => ({ id, file }));
+  const ids = new Set([...named.ids, ...(otherReadings?.() ?? []).flatMap((reading) => resourcesNamedIn(reading).ids)]);
+  const frozen = [...ids].map((id) => ({ id, file }));
   if (named.uncertain) {
     problems.push(fileProblem(file, `the resources this file names cannot be established with certainty (${named.uncertain}); ${FREEZES_EVERY_WRITE}`));
     frozen.push({ id: EVERYTHING, file });
