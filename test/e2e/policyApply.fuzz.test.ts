@@ -75,7 +75,7 @@ describe('apply with a fuzzed policy file', () => {
       }),
       fuzzParameters(APPLY_RUNS),
     );
-  }, 180_000);
+  }, 60_000 + APPLY_RUNS * 2_000);
 
   it('without the file, the other policy does write the shared callee (what the property guards against)', async () => {
     reset();

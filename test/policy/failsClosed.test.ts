@@ -159,6 +159,16 @@ describe('nesting', () => {
   });
 });
 
+describe('a file with thousands of mistakes', () => {
+  it('gets its first 50 problems and a count of the rest, without exhausting the stack', async () => {
+    const file = write('repeated.yaml', 'a: b\n'.repeat(200_000));
+    const loaded = await loadPolicies([file]);
+    expect(loaded.problems).toHaveLength(51);
+    expect(loaded.problems[50]).toMatchObject({ file, severity: 'error', message: expect.stringMatching(/^\d+ more problems in this file are not shown$/) });
+    expect(loaded.invalidFiles).toEqual([file]);
+  });
+});
+
 describe('what a folder can hold', () => {
   describe('special files named *.yaml', () => {
     let server: Server | undefined;

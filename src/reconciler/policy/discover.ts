@@ -56,7 +56,7 @@ export async function discoverPolicyFiles(paths: string[], options: DiscoverOpti
     }
     if (stats.isDirectory()) {
       const found = await policyFilesUnder(given, options);
-      problems.push(...found.problems);
+      for (const problem of found.problems) problems.push(problem);
       for (const file of found.files) await add(file);
     } else if (stats.isFile()) {
       await add(given);

@@ -64,7 +64,7 @@ export async function loadPolicies(paths: string[], options: LoadPoliciesOptions
       // Not parsed, but what it names is still protected from writes.
       if (!read.complete) freezeEverything(fileProblem(file, `the file is over ${MAX_SCANNED_BYTES} bytes, too large to search for the resources it names; ${FREEZES_EVERY_WRITE}`));
       else if (!decoded.ok) freezeEverything(undecodableProblem(file, decoded));
-      else frozenResources.push(...namedBy({ file, text: decoded.text, otherReadings: decoded.otherReadings }, unreadable));
+      else for (const resource of namedBy({ file, text: decoded.text, otherReadings: decoded.otherReadings }, unreadable)) frozenResources.push(resource);
       continue;
     }
     if (!decoded.ok) freezeEverything(undecodableProblem(file, decoded));
@@ -73,9 +73,10 @@ export async function loadPolicies(paths: string[], options: LoadPoliciesOptions
 
   const loaded = loadPolicyTexts(sources, options);
   const problems = sortProblems([...unreadable, ...loaded.problems]);
+  const shown = firstProblemsOfEachFile(problems);
   return {
     policies: loaded.policies,
-    problems,
+    problems: shown,
     invalidFiles: errorFiles(problems),
     files: discovered.files,
     frozenResources: [...frozenResources, ...loaded.frozenResources],
@@ -106,18 +107,18 @@ export function loadPolicyTexts(sources: PolicySource[], options: LoadPoliciesOp
     }
     readable.push({ ...source, text: checked.text });
     const parsed = parsePolicyYaml(source.file, checked.text, parseOptions);
-    problems.push(...parsed.problems);
+    for (const problem of parsed.problems) problems.push(problem);
     for (const document of parsed.documents) validations.push(validateDocument(source.file, document));
   }
-  for (const validation of validations) problems.push(...validation.problems);
+  for (const validation of validations) for (const problem of validation.problems) problems.push(problem);
 
   // Cross-checks see every policy that holds on its own, even in a file that is invalid
   // for another reason: fixing that file must not silently start a contradiction.
   const candidates = validations.flatMap((validation) => (validation.policy ? [validation.policy] : []));
-  problems.push(...duplicateNameProblems(validations), ...contradictionProblems(candidates));
+  for (const problem of [...duplicateNameProblems(validations), ...contradictionProblems(candidates)]) problems.push(problem);
 
   const invalid = new Set(errorFiles(problems));
-  for (const source of readable) if (invalid.has(source.file)) frozenResources.push(...namedBy(source, problems));
+  for (const source of readable) if (invalid.has(source.file)) for (const resource of namedBy(source, problems)) frozenResources.push(resource);
   return {
     policies: candidates.filter((policy) => !invalid.has(policy.source.file)),
     problems: sortProblems(problems),
@@ -141,6 +142,25 @@ function namedBy({ file, text, otherReadings }: PolicySource, problems: PolicyPr
 
 function undecodableProblem(file: string, decoded: { message: string; hint: string; line: number; column: number }): PolicyProblem {
   return { ...fileProblem(file, `${decoded.message}; ${FREEZES_EVERY_WRITE}`, decoded.hint), line: decoded.line, column: decoded.column };
+}
+
+/** Problems a report shows for one file; a file with thousands of mistakes gets a count for the rest. */
+export const MAX_PROBLEMS_PER_FILE = 50;
+
+function firstProblemsOfEachFile(sorted: PolicyProblem[]): PolicyProblem[] {
+  const shown: PolicyProblem[] = [];
+  for (let start = 0; start < sorted.length; ) {
+    let end = start;
+    while (end < sorted.length && sorted[end].file === sorted[start].file) end++;
+    for (let i = start; i < Math.min(end, start + MAX_PROBLEMS_PER_FILE); i++) shown.push(sorted[i]);
+    if (end - start > MAX_PROBLEMS_PER_FILE) {
+      const next = sorted[start + MAX_PROBLEMS_PER_FILE];
+      const errors = sorted.slice(start + MAX_PROBLEMS_PER_FILE, end).some((problem) => problem.severity === 'error');
+      shown.push({ ...next, severity: errors ? 'error' : 'warning', path: '', message: `${end - start - MAX_PROBLEMS_PER_FILE} more problems in this file are not shown`, hint: 'fix the ones above first' });
+    }
+    start = end;
+  }
+  return shown;
 }
 
 function errorFiles(problems: PolicyProblem[]): string[] {

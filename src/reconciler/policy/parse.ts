@@ -213,7 +213,7 @@ function parseDocument(
 
   const builder = new TreeBuilder(document, at, tagWarnings, problemAt);
   const root = builder.build(contents as YamlLibraryNode, '', 0);
-  problems.push(...builder.problems);
+  for (const problem of builder.problems) problems.push(problem);
   for (const warning of tagWarnings) {
     // A tag the walk did not reach (on a key, say): still an error.
     problems.push(problemAt(warning.pos[0], `${tagName(warning)} is not allowed`, TAG_HINT));
