@@ -160,8 +160,15 @@ describe('nesting', () => {
 });
 
 describe('a file with thousands of mistakes', () => {
-  it('gets its first 50 problems and a count of the rest, without exhausting the stack', async () => {
-    const file = write('repeated.yaml', 'a: b\n'.repeat(200_000));
+  it('is refused before parsing when it holds more tokens than any policy file needs', async () => {
+    const file = write('huge.yaml', 'a: b\n'.repeat(200_000));
+    const loaded = await loadPolicies([file]);
+    expect(loaded.problems).toEqual([expect.objectContaining({ file, line: 40001, message: expect.stringContaining('more than 200000 YAML tokens') })]);
+    expect(loaded.invalidFiles).toEqual([file]);
+  });
+
+  it('gets its first 50 problems and a count of the rest', async () => {
+    const file = write('repeated.yaml', 'a: b\n'.repeat(5_000));
     const loaded = await loadPolicies([file]);
     expect(loaded.problems).toHaveLength(51);
     expect(loaded.problems[50]).toMatchObject({ file, severity: 'error', message: expect.stringMatching(/^\d+ more problems in this file are not shown$/) });

@@ -6,7 +6,7 @@
 
 import { Alias, Document, isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments } from 'yaml';
 import type { Node as YamlLibraryNode, YAMLError } from 'yaml';
-import { firstTooDeep } from './nesting';
+import { firstOutOfBounds } from './yamlBounds';
 import { escapeText, quoteValue } from './quote';
 import type { PolicyProblem } from './types';
 
@@ -16,6 +16,8 @@ export const DEFAULT_MAX_ALIAS_COUNT = 100;
 export const MAX_DEPTH = 64;
 /** Nodes in one document after alias expansion: a second line of defence against bombs. */
 const MAX_NODES = 20_000;
+/** Lexer tokens (values, indicators, line breaks) in one file; parsing is stopped before it starts past this. */
+export const MAX_TOKENS = 200_000;
 
 const CORE_TAGS = new Set(
   ['str', 'int', 'float', 'bool', 'null', 'map', 'seq'].map((name) => `tag:yaml.org,2002:${name}`),
@@ -104,14 +106,14 @@ export function parsePolicyYaml(file: string, text: string, options: ParsePolicy
     return { file, documents: [], problems: [fileTooLargeProblem(file, bytes, maxFileBytes)] };
   }
 
-  const tooDeep = firstTooDeep(text, MAX_DEPTH);
-  if (tooDeep) {
-    const { line, column } = positionIn(text, tooDeep.offset);
-    return {
-      file,
-      documents: [],
-      problems: [{ severity: 'error', file, line, column, path: '', message: `the document is nested more than ${MAX_DEPTH} levels deep`, hint: NESTING_HINT }],
-    };
+  const outOfBounds = firstOutOfBounds(text, { maxDepth: MAX_DEPTH, maxTokens: MAX_TOKENS });
+  if (outOfBounds) {
+    const { line, column } = positionIn(text, outOfBounds.offset);
+    const message =
+      outOfBounds.bound === 'depth'
+        ? `the document is nested more than ${MAX_DEPTH} levels deep`
+        : `the file has more than ${MAX_TOKENS} YAML tokens (values, indicators, line breaks); it was not parsed`;
+    return { file, documents: [], problems: [{ severity: 'error', file, line, column, path: '', message, hint: outOfBounds.bound === 'depth' ? NESTING_HINT : 'split the policies into several files' }] };
   }
 
   const lineCounter = new LineCounter();
