@@ -17,7 +17,7 @@ export const MAX_DEPTH = 64;
 /** Nodes in one document after alias expansion: a second line of defence against bombs. */
 const MAX_NODES = 20_000;
 /** Lexer tokens (values, indicators, line breaks) in one file; parsing is stopped before it starts past this. */
-export const MAX_TOKENS = 200_000;
+export const MAX_TOKENS = 50_000;
 
 const CORE_TAGS = new Set(
   ['str', 'int', 'float', 'bool', 'null', 'map', 'seq'].map((name) => `tag:yaml.org,2002:${name}`),
