@@ -89,14 +89,8 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
     return 1;
   }
   const policyPaths = paths.length > 0 ? paths : ['policies'];
-  let followExternalLinks: boolean;
-  try {
-    // The same switch as the Function's app setting, parsed as strictly.
-    followExternalLinks = values['follow-external-links'] || booleanSetting(io.env, 'LOCKDOWN_FOLLOW_EXTERNAL_LINKS', false);
-  } catch (error) {
-    io.stderr((error as Error).message);
-    return 1;
-  }
+  const followExternalLinks = switchOn(io, values['follow-external-links'], 'LOCKDOWN_FOLLOW_EXTERNAL_LINKS');
+  if (followExternalLinks === undefined) return 1;
 
   switch (command) {
     case 'schema':
@@ -115,14 +109,8 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
     case 'plan':
     case 'apply': {
       const logger = createLogger({ level: io.env.LOCKDOWN_LOG_LEVEL ?? 'silent' });
-      let dryRun: boolean;
-      try {
-        // The same switch as the Function's app setting, parsed as strictly (fail closed).
-        dryRun = values['dry-run'] || booleanSetting(io.env, 'LOCKDOWN_DRY_RUN', false);
-      } catch (error) {
-        io.stderr((error as Error).message);
-        return 1;
-      }
+      const dryRun = switchOn(io, values['dry-run'], 'LOCKDOWN_DRY_RUN');
+      if (dryRun === undefined) return 1;
       let port;
       try {
         port = new ArmPort(connectionFromSettings(io.env), { pollIntervalInMs: Number(io.env.LOCKDOWN_POLL_INTERVAL_MS ?? 2000) });
@@ -185,6 +173,16 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
     default:
       io.stderr(`unknown command "${command}"\n\n${USAGE}`);
       return 1;
+  }
+}
+
+/** A flag, or the Function's app setting for the same switch parsed as strictly (fail closed); undefined once it said why not. */
+function switchOn(io: CliIo, flag: boolean | undefined, setting: string): boolean | undefined {
+  try {
+    return flag === true || booleanSetting(io.env, setting, false);
+  } catch (error) {
+    io.stderr((error as Error).message);
+    return undefined;
   }
 }
 

@@ -5,8 +5,7 @@
 import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { runCli } from '../../src/cli/main';
-import { demoTopology, ids, OPERATOR_TOKEN, pairPolicy, startEmulatorWorld, type EmulatorWorld } from '../support/emulatorWorld';
+import { cliOn, demoTopology, ids, pairPolicy, startEmulatorWorld, type EmulatorWorld } from '../support/emulatorWorld';
 
 const utf16le = (text: string) => Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
 
@@ -17,12 +16,7 @@ beforeEach(async () => {
 });
 afterEach(() => world.stop());
 
-function cli(args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const env = { LOCKDOWN_ARM_ENDPOINT: world.emulator.url, LOCKDOWN_ARM_TOKEN: OPERATOR_TOKEN, LOCKDOWN_POLL_INTERVAL_MS: '0' };
-  return runCli(args, { stdout: (text) => out.push(text), stderr: (text) => err.push(text), env }).then((code) => ({ code, out: out.join('\n'), err: err.join('\n') }));
-}
+const cli = (args: string[]) => cliOn(world, args);
 
 describe('a policy saved as UTF-16LE with a byte-order mark', () => {
   it('is enforced like any other, and a typo in it never removes the access it grants', async () => {
