@@ -51,9 +51,10 @@ export function applyModes(plan: Plan, policies: LockdownPolicy[], options: Mode
 
 /** The file that froze this resource or one it belongs to (a virtual network freezes its subnets). */
 function frozenAncestor(frozen: Map<string, string>, id: string): string | undefined {
-  const providers = id.indexOf('/providers/');
-  for (let current = id; current.length > providers && providers >= 0; current = current.slice(0, current.lastIndexOf('/', current.lastIndexOf('/') - 1))) {
-    const file = frozen.get(current);
+  // `/subscriptions/s/resourcegroups/g/providers/ns/type/name[/type/name...]`: drop one type/name pair at a time.
+  const segments = id.split('/');
+  for (let length = segments.length; length >= 9; length -= 2) {
+    const file = frozen.get(segments.slice(0, length).join('/'));
     if (file) return file;
   }
   return frozen.get(id);
