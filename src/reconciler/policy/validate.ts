@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import { parseCidr } from './cidr';
 import type { ParsedDocument, Position, YamlMapping, YamlNode, YamlScalar } from './parse';
-import { quoteValue, escapeText } from './quote';
+import { escapeText, QUOTED_PREFIX_LENGTH, quoteValue } from './quote';
 import { checkResourceId, resourceName } from './resourceId';
 import { SUBNET_ID, SUPPORTED_API_VERSIONS, WEB_SITE_ID, fieldNames, policySchema } from './schema';
 import type { ArrayField, Field, FormatName, ObjectField, StringField, UnionField } from './schema';
@@ -124,7 +124,7 @@ function describe(node: YamlNode): string {
   if (node.kind === 'sequence') return 'a list';
   if (node.value === null) return 'nothing';
   if (typeof node.value === 'string') return `the string ${quoteValue(node.value)}`;
-  if (typeof node.value === 'number') return `the number ${escapeText(node.source || String(node.value), 24)}`;
+  if (typeof node.value === 'number') return `the number ${escapeText(node.source || String(node.value), QUOTED_PREFIX_LENGTH)}`;
   return String(node.value);
 }
 
