@@ -156,7 +156,7 @@ describe('nesting', () => {
       expect(result.status).toBe(1);
       expect(result.stderr).toContain(`${file}:1:65 error: the document is nested more than 64 levels deep`);
     }
-  });
+  }, 120_000); // two fresh processes on a shared machine
 });
 
 describe('a file with thousands of mistakes', () => {
