@@ -76,6 +76,7 @@ async function reconcileBatch(items: Submitted[]): Promise<BatchResult> {
         logger,
         dryRun: settings.dryRun,
         policyRevision: readPolicyRevision(),
+        followExternalLinks: settings.followExternalLinks,
         applyOptions: { deadlineInMs, abortSignal: controller.signal },
         leases: leaseStoreFromSettings(alertSettings),
         holder: invocationId,

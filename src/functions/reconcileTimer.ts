@@ -135,6 +135,7 @@ async function tickAndAlert(
     logger: tickLogger,
     apply: true,
     dryRun: settings.dryRun,
+    followExternalLinks: settings.followExternalLinks,
     policyRevision,
     applyOptions: { deadlineInMs, abortSignal },
   });

@@ -25,6 +25,8 @@ export interface TickOptions {
   /** Stop before observing when any policy file is invalid (CLI --fail-on-invalid). */
   haltOnInvalidPolicies?: boolean;
   dryRun?: boolean;
+  /** Follow links that leave the policy folder (otherwise each is a problem that freezes every write). */
+  followExternalLinks?: boolean;
   now?: () => Date;
   readConcurrency?: number;
   applyOptions?: Omit<ApplyOptions, 'onOutcome'>;
@@ -56,7 +58,7 @@ export async function runTick(options: TickOptions): Promise<TickReport> {
   const revision = options.policyRevision ? { policyRevision: options.policyRevision } : {};
   const startedAt = now().toISOString();
 
-  const loaded = options.loaded ?? (await loadPolicies(options.policyPaths));
+  const loaded = options.loaded ?? (await loadPolicies(options.policyPaths, { followExternalLinks: options.followExternalLinks }));
   for (const problem of loaded.problems) {
     log[problem.severity === 'error' ? 'error' : 'warn'](
       { event: 'lockdown.policyProblem', file: problem.file, line: problem.line, column: problem.column, path: problem.path, policy: problem.policy },

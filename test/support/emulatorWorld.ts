@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startEmulator } from '../../emulator/src/index';
 import type { EmulatorOptions, RunningEmulator, Topology } from '../../emulator/src/types';
+import { runCli } from '../../src/cli/main';
 import { ArmPort } from '../../src/reconciler/azure/armPort';
 import { connectionFromSettings } from '../../src/reconciler/azure/connection';
 import { createLogger } from '../../src/reconciler/logger';
@@ -94,6 +95,15 @@ export async function startEmulatorWorld(options: EmulatorOptions = {}): Promise
       rmSync(policyDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Runs the `lockdown` CLI in-process against the world's emulator; its output as text. */
+export async function cliOn(world: EmulatorWorld, args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const env = { LOCKDOWN_ARM_ENDPOINT: world.emulator.url, LOCKDOWN_ARM_TOKEN: OPERATOR_TOKEN, LOCKDOWN_POLL_INTERVAL_MS: '0' };
+  const code = await runCli(args, { stdout: (text) => out.push(text), stderr: (text) => err.push(text), env });
+  return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
 /**

@@ -23,6 +23,8 @@ export interface TargetedReconcileOptions {
   dryRun?: boolean;
   /** The git commit of the policies being enforced, carried into status, history and alerts. */
   policyRevision?: string;
+  /** Follow links that leave the policy folders (LOCKDOWN_FOLLOW_EXTERNAL_LINKS). */
+  followExternalLinks?: boolean;
   applyOptions?: TickOptions['applyOptions'];
   /** Leases in the state storage; without them only this instance is kept from overlapping. */
   leases?: LeaseStore;
@@ -68,7 +70,7 @@ export function actorsByResource(changes: ResourceChange[], policies: LockdownPo
 
 export async function reconcileChanges(changes: ResourceChange[], options: TargetedReconcileOptions): Promise<TargetedReconcileReport> {
   const resources = [...new Set(changes.map((change) => change.resource.id))];
-  const loaded = await loadPolicies(options.policyPaths);
+  const loaded = await loadPolicies(options.policyPaths, { followExternalLinks: options.followExternalLinks });
   const selection = new TargetIndex(loaded.policies).select(changes.map((change) => change.resource));
   const base = { resources, groups: selection.groups.map((group) => group.key), pairs: selection.groups.reduce((sum, group) => sum + group.pairs, 0) };
   if (selection.groups.length === 0) return { outcome: 'notNamed', ...base };
@@ -85,6 +87,7 @@ export async function reconcileChanges(changes: ResourceChange[], options: Targe
       apply: true,
       dryRun: options.dryRun,
       policyRevision: options.policyRevision,
+      followExternalLinks: options.followExternalLinks,
       applyOptions: options.applyOptions,
     });
     const alerts = await options.alert?.(tick, { knownActors: actorsByResource(changes, selection.policies) });
