@@ -2,6 +2,7 @@
  * The sites/config/web model: default values, the implicit unmatched-rule of access restrictions,
  * and the merge/validation rules App Service applies on PUT/PATCH.
  */
+import { checkServiceTag } from '../../src/reconciler/serviceTags';
 import { ArmError, errors } from './errors';
 import { eqi, isIpOrCidr, parseSubnetId } from './ids';
 import type { SiteRec, SubnetRec } from './state';
@@ -140,6 +141,13 @@ export function normalizeRules(input: unknown, field: string, lookupSubnet: Subn
       throw errors.badRequest(`${field}[${i}]: Tag '${rule.tag}' is invalid.`);
     if (rule.priority !== undefined && (!Number.isInteger(rule.priority) || (rule.priority as number) < 0))
       throw errors.badRequest(`${field}[${i}]: Priority must be a non-negative 32-bit integer.`);
+    if (hasIp && eqi(rule.tag as string, 'ServiceTag')) {
+      // App Service answers rule errors with code BadRequest (hashicorp/terraform-provider-azurerm#13327:
+      // "IpSecurityRestriction is in..."); the exact wording for an unknown tag is not documented
+      const unknown = String(rule.ipAddress).split(',').map((s) => s.trim()).find((t) => !checkServiceTag(t).known);
+      if (unknown !== undefined)
+        throw errors.badRequest(`${field}[${i}]: IpSecurityRestriction is invalid: '${unknown}' is not a valid service tag.`);
+    }
     if (hasIp && !eqi(rule.tag as string, 'ServiceTag')) {
       const ips = String(rule.ipAddress).split(',').map((s) => s.trim());
       if (!(ips.length === 1 && eqi(ips[0], 'Any')) && !ips.every(isIpOrCidr))

@@ -192,6 +192,16 @@ describe('config/web', () => {
     expect(ok.ipSecurityRestrictions![0].vnetSubnetResourceId).toBe(ids.apps);
   });
 
+  it('refuses a service tag Azure does not know with 400, and accepts known and regional ones', async () => {
+    const rule = (ipAddress: string) => ({ ipAddress, tag: 'ServiceTag', action: 'Allow', priority: 100, name: 'tagged' });
+    const typo = await raw(emu, 'PATCH', `${ids.payments}/config/web?${WEB_API}`, { body: { properties: { ipSecurityRestrictions: [rule('AzureFrontDor.Backend')] } } });
+    expect(typo.status).toBe(400);
+    expect(typo.body.error).toMatchObject({ code: 'BadRequest', message: expect.stringContaining("'AzureFrontDor.Backend' is not a valid service tag") });
+    const { web } = sdk(emu.url);
+    for (const tag of ['AzureFrontDoor.Backend', 'AppService.WestEurope'])
+      expect((await web.webApps.updateConfiguration('fn', 'payments-func', { ipSecurityRestrictions: [rule(tag)] })).ipSecurityRestrictions![0].ipAddress).toBe(tag);
+  });
+
   it('validates rules: exactly one of ipAddress / vnetSubnetResourceId, a valid action and address', async () => {
     const { web } = sdk(emu.url);
     for (const bad of [{ action: 'Allow', priority: 1, name: 'none' }, { ipAddress: 'not-an-ip', action: 'Allow', name: 'x' }, { ipAddress: '10.0.0.0/8', action: 'Maybe', name: 'y' }])
