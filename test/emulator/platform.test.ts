@@ -464,3 +464,40 @@ it('the admin URL answers plain https clients that trust the CA', async () => {
   });
   expect(JSON.parse(body).subscriptionId).toBe(SUB);
 });
+
+describe('Activity Log ingestion and retention', () => {
+  const filterFrom = (from: number, to: number) =>
+    `$filter=${encodeURIComponent(`eventTimestamp ge '${new Date(from).toISOString()}' and eventTimestamp le '${new Date(to).toISOString()}'`)}`;
+  const query = (from: number, to: number) => raw(emu, 'GET', `/subscriptions/${SUB}/providers/Microsoft.Insights/eventtypes/management/values?api-version=2015-04-01&${filterFrom(from, to)}`);
+  const write = () => raw(emu, 'PATCH', `${ids.orders}/config/web?${WEB_API}`, { body: { properties: { vnetRouteAllEnabled: true } } });
+
+  it('shows a write only once the ingestion delay has passed on its clock', async () => {
+    const clock = new ManualClock();
+    emu = await start({ clock, activityLogIngestionDelayInMs: 5000 });
+    const t0 = clock.now();
+    expect((await write()).status).toBe(200);
+    expect((await query(t0 - 1000, t0 + 1000)).body.value).toEqual([]);
+    clock.advance(4999);
+    expect((await query(t0 - 1000, t0 + 1000)).body.value).toEqual([]);
+    clock.advance(1);
+    const events = (await query(t0 - 1000, t0 + 1000)).body.value;
+    expect(events.map((e: any) => e.status.value)).toEqual(['Succeeded', 'Started']);
+    expect(events[0]).toMatchObject({ eventTimestamp: new Date(t0).toISOString(), submissionTimestamp: new Date(t0 + 5000).toISOString() });
+    expect(emu.admin.activityLog()).toHaveLength(2); // the admin view is not delayed
+  });
+
+  it('refuses a start older than 90 days with 400 and no longer returns events past them', async () => {
+    const clock = new ManualClock();
+    emu = await start({ clock });
+    const t0 = clock.now();
+    await write();
+    const day = 24 * 60 * 60 * 1000;
+    clock.advance(90 * day + 1);
+    const tooOld = await query(t0 - 1000, clock.now());
+    expect(tooOld.status).toBe(400);
+    expect(tooOld.body).toMatchObject({ code: 'BadRequest', message: expect.stringContaining('more than 90 days in the past') });
+    const inside = await query(clock.now() - 90 * day, clock.now());
+    expect(inside.status).toBe(200);
+    expect(inside.body.value).toEqual([]);
+  });
+});
