@@ -9,7 +9,6 @@
  * only: the conformance test validates them against the spec.
  */
 import { startEmulator, type RunningEmulator } from '../../emulator/src';
-import { recordTraffic } from '../support/trafficRecorder';
 import { armRequest, compareShapes, exampleCases, exampleRequest, topologyFor, type ExampleCase } from './support/examples';
 
 /** Example keys the emulator leaves out, and why ("a.*" covers every key under a). */
@@ -62,7 +61,6 @@ describe('the official examples replay against the emulator', () => {
 
   beforeAll(async () => {
     emulator = await startEmulator({ throttle: false, retryAfterSeconds: 0 });
-    recordTraffic(emulator, { requestsWrittenByTests: true });
   });
   afterAll(async () => {
     const reasons = Object.entries(NOT_MODELLED).flatMap(([op, list]) => list.map((n) => `  ${op}: ${n.keys.join(', ')} (${n.why})`));
