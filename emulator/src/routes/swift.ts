@@ -11,7 +11,6 @@ import { integratedPlans, planSupportsSwift, renderSwift } from '../wire';
 import { getSite, nowIso, propertiesOf, SITE, siteScope, WEB } from './common';
 import { statusUrl } from './operations';
 
-
 /** Validates integrating `site` into `subnetResourceId`; returns the subnet. Throws ARM errors. */
 export function validateIntegration(core: EmulatorCore, site: SiteRec, subnetResourceId: unknown, baseUrl: string): SubnetRec {
   if (typeof subnetResourceId !== 'string' || !subnetResourceId)
