@@ -1,5 +1,6 @@
 /** ARM emulator: a local HTTPS Azure Resource Manager for the real Azure SDK clients. */
 export { startEmulator } from './server';
+export { AdvancingClock, ManualClock, systemClock, type Clock } from './clock';
 export type {
   ActivityEvent,
   EmulatorAdmin,

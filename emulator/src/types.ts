@@ -1,6 +1,9 @@
 /** Public types of the ARM emulator. */
 import type { EventSubscriptionSpec, ResourceEvent } from './eventGrid';
+import type { Clock } from './clock';
 import type { Topology } from './topology';
+
+export type { Clock } from './clock';
 
 export type { Topology } from './topology';
 export type { EventSubscriptionSpec, ResourceEvent } from './eventGrid';
@@ -42,6 +45,13 @@ export interface EmulatorOptions {
   listPageSize?: number;
   /** Keep at most this many history snapshots (oldest dropped); default 10000. */
   historyLimit?: number;
+  /** Time source of throttling, long-running operation durations and the Activity Log; default the system clock. Tests pass a ManualClock or an AdvancingClock. */
+  clock?: Clock;
+  /**
+   * How long after a write its Activity Log events become visible to queries (Azure: minutes);
+   * default 0. Measured on `clock`.
+   */
+  activityLogIngestionDelayInMs?: number;
 }
 
 export interface RunningEmulator {

@@ -198,9 +198,11 @@ describe('alerts on persisting drift (audit mode)', () => {
     await portal('erin@example.test', `${ids.payments}/config/web`, { properties: { ipSecurityRestrictionsDefaultAction: 'Allow', scmIpSecurityRestrictionsUseMain: false } });
     await portal('alice@example.test', `${ids.orders}/config/web`, { properties: { vnetRouteAllEnabled: false } });
     const report = await alerts.world.tick();
+    alerts.ingest();
     const sinks = [new LogSink(alerts.logger), new WebhookSink(`${alerts.receiver.url}${HOOK_PATHS.webhook}`, WEBHOOK_SECRET)];
+    const now = () => new Date(alerts.clock.now());
     const pass = (runId: string) =>
-      runAlerting(report, { store, port: alerts.world.port, sinks, logger: alerts.logger, renotifyAfterInMs: 0, actorWaitInMs: 0, runId, delivery: { backoffInMs: 1 } });
+      runAlerting(report, { store, port: alerts.world.port, sinks, logger: alerts.logger, renotifyAfterInMs: 0, actorWaitInMs: 0, runId, delivery: { backoffInMs: 1 }, now });
     const results = await Promise.all([pass('run-a'), pass('run-b'), pass('run-c'), pass('run-d')]);
     // Two changes (erin's two differences are one alert), three differences, each listed once.
     const alertIds = alerts.webhookAlerts().map((alert) => alert.alertId);
@@ -244,6 +246,7 @@ describe('reliable delivery', () => {
     alerts.receiver.requests.length = 0;
     await portal('erin@example.test', `${ids.payments}/config/web`, { properties: { ipSecurityRestrictionsDefaultAction: 'Allow', scmIpSecurityRestrictionsUseMain: false } });
     const report = await alerts.world.tick();
+    alerts.ingest();
     const controller = new AbortController();
     let sends = 0;
     const cutOff: AlertSink = {
@@ -254,7 +257,7 @@ describe('reliable delivery', () => {
         throw new SinkError('webhook: request failed (AbortError)', false);
       },
     };
-    const options = { store: alerts.store, port: alerts.world.port, logger: alerts.logger, renotifyAfterInMs: 0, actorWaitInMs: 0, delivery: { backoffInMs: 1 } };
+    const options = { store: alerts.store, port: alerts.world.port, logger: alerts.logger, renotifyAfterInMs: 0, actorWaitInMs: 0, delivery: { backoffInMs: 1 }, now: () => new Date(alerts.clock.now()) };
     const cut = await runAlerting(report, { ...options, sinks: [new LogSink(alerts.logger), cutOff], abortSignal: controller.signal, deadlineInMs: Date.now() + 60_000 });
     expect(cut.events).toHaveLength(2);
     expect(cut).toMatchObject({ delivered: [], pending: 2, leftForNextTick: { deliveries: 2, actorLookups: 0 } });
@@ -312,18 +315,17 @@ describe('an actor not yet in the Activity Log when Lockdown repaired the change
   });
 
   it('is still found on the next tick, in the window from the last in-sync observation to the detection', async () => {
-    // The emulator's Activity Log, as it looks while erin's write is still being ingested, then once it is.
-    let ingested = false;
+    // The emulator's Activity Log shows erin's write only once the ingestion delay has passed.
     const windows: { from: string; to: string }[] = [];
     const port = {
       listActivity: (scope: string, from: string, to: string, options?: { abortSignal?: AbortSignal }) => {
         windows.push({ from, to });
-        return ingested ? alerts.world.port.listActivity(scope, from, to, options) : Promise.resolve([]);
+        return alerts.world.port.listActivity(scope, from, to, options);
       },
     };
     const sinks = [new LogSink(alerts.logger), new WebhookSink(`${alerts.receiver.url}${HOOK_PATHS.webhook}`, WEBHOOK_SECRET)];
     const pass = (report: Parameters<typeof runAlerting>[0]) =>
-      runAlerting(report, { store: alerts.store, port, sinks, logger: alerts.logger, ownCallers: [OPERATOR], renotifyAfterInMs: 0, actorWaitInMs: 10 * 60_000, delivery: { backoffInMs: 1 } });
+      runAlerting(report, { store: alerts.store, port, sinks, logger: alerts.logger, ownCallers: [OPERATOR], renotifyAfterInMs: 0, actorWaitInMs: 10 * 60_000, delivery: { backoffInMs: 1 }, now: () => new Date(alerts.clock.now()) });
 
     await portal('erin@example.test', `${ids.payments}/config/web`, { properties: { ipSecurityRestrictionsDefaultAction: 'Allow' } });
     const repaired = await alerts.world.tick();
@@ -332,7 +334,8 @@ describe('an actor not yet in the Activity Log when Lockdown repaired the change
     expect(first.pending).toBe(1);
     expect(alerts.receiver.requests).toEqual([]);
 
-    ingested = true;
+    expect(windows.length).toBeGreaterThan(0); // it looked, and the log had nothing yet
+    alerts.ingest();
     const next = await pass(await alerts.world.tick()); // in sync now: the repair moved lastInSyncAt past the detection
     expect(next.delivered).toHaveLength(1);
     expect(alerts.webhookAlerts()).toEqual([
@@ -348,5 +351,24 @@ describe('an actor not yet in the Activity Log when Lockdown repaired the change
 
     await pass(await alerts.world.tick());
     expect(alerts.webhookAlerts()).toHaveLength(1);
+  });
+});
+
+describe('the Activity Log keeps 90 days', () => {
+  it('names the actor of a change made more than 90 days after the last in-sync observation, searching only inside the 90 days', async () => {
+    alerts = await startAlertWorld();
+    alerts.world.writePolicies({ 'orders.yaml': pairPolicy() });
+    await alerts.tickAndAlert(); // locked down
+    alerts.world.writePolicies({ 'orders.yaml': pairPolicy({ mode: 'audit' }) });
+    await alerts.tickAndAlert(); // in sync: the last in-sync observation
+    alerts.clock.advance(91 * 24 * 60 * 60 * 1000);
+    alerts.receiver.requests.length = 0;
+    alerts.world.emulator.admin.clearRequests();
+    await portal('erin@example.test', `${ids.payments}/config/web`, { properties: { ipSecurityRestrictionsDefaultAction: 'Allow' } });
+    await alerts.tickAndAlert();
+    // the emulator refuses a start older than 90 days (400), so a found actor proves the window was cut inside them
+    expect(opened()).toEqual([expect.objectContaining({ aspect: 'defaultAction', actor: expect.objectContaining({ caller: 'erin@example.test' }) })]);
+    const queries = alerts.world.emulator.admin.requests().filter((exchange) => exchange.operationId === 'ActivityLogs_List');
+    expect(queries.filter((exchange) => exchange.status !== 200)).toEqual([]);
   });
 });

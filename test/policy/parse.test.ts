@@ -4,9 +4,8 @@ import { errorsOf, fixture, policyYaml } from './helpers';
 
 describe('parsing untrusted policy YAML', () => {
   it('stops an alias bomb before expanding it', () => {
-    const started = Date.now();
+    // no wall-clock bound here (a busy machine would fail it): expanding the bomb would not end within jest's timeout
     const loaded = loadPolicyText('bomb.yaml', fixture('invalid/alias-bomb.yaml'));
-    expect(Date.now() - started).toBeLessThan(2000);
     expect(errorsOf(loaded)).toEqual([
       expect.objectContaining({ line: 2, column: 1, message: expect.stringContaining('alias bomb') }),
     ]);

@@ -322,3 +322,36 @@ describe('extra allows that open the callee far wider than intended', () => {
     expect(loaded.problems).toEqual([]);
   });
 });
+
+describe('service tag names', () => {
+  it('refuses an unknown tag at its file, line and column, with a "did you mean" hint', () => {
+    const text = policyYaml('typo', '  alsoAllow:\n    - { name: fd, serviceTag: AzureFrontDor.Backend }');
+    const loaded = loadPolicyText('policies/typo.yaml', text);
+    expect(loaded.policies).toEqual([]);
+    const lines = text.split('\n');
+    const line = lines.findIndex((candidate) => candidate.includes('AzureFrontDor')) + 1;
+    expect(loaded.problems).toEqual([
+      expect.objectContaining({
+        severity: 'error',
+        file: 'policies/typo.yaml',
+        line,
+        column: lines[line - 1].indexOf('AzureFrontDor') + 1,
+        path: 'spec.alsoAllow[0].serviceTag',
+        message: "unknown service tag 'AzureFrontDor.Backend'",
+        hint: 'did you mean AzureFrontDoor.Backend?',
+      }),
+    ]);
+  });
+
+  it.each(['AppService.WestEurope', 'appservice', 'Storage.westeurope', 'AzureFrontDoor.FirstParty', 'AzureCloud.centralfrance'])('accepts %s', (tag) => {
+    const loaded = loadPolicyText('policies/ok.yaml', policyYaml('ok', `  alsoAllow:\n    - { name: t, serviceTag: ${tag} }`));
+    expect(loaded.problems.filter((problem) => problem.severity === 'error')).toEqual([]);
+  });
+
+  it('refuses a region on a tag that cannot be regional, and names the list when nothing is close', () => {
+    const regional = loadPolicyText('policies/r.yaml', policyYaml('r', '  alsoAllow:\n    - { name: t, serviceTag: AzureMonitor.WestEurope }'));
+    expect(regional.problems).toEqual([expect.objectContaining({ message: "unknown service tag 'AzureMonitor.WestEurope'" })]);
+    const far = loadPolicyText('policies/f.yaml', policyYaml('f', '  alsoAllow:\n    - { name: t, serviceTag: CompletelyMadeUp }'));
+    expect(far.problems).toEqual([expect.objectContaining({ message: "unknown service tag 'CompletelyMadeUp'", hint: expect.stringContaining('Azure service tags list') })]);
+  });
+});

@@ -1,6 +1,9 @@
 /**
  * Alerting end to end: the emulator world, a Table Storage store on Azurite, a local
- * webhook receiver (scriptable failures) and every log line captured.
+ * webhook receiver (scriptable failures) and every log line captured. As in Azure, a write
+ * reaches the Activity Log only some time after it happened (ACTIVITY_LOG_INGESTION_DELAY_MS on
+ * the world's clock); `tickAndAlert` lets that time pass between the tick and the alerting pass,
+ * `alert` does not.
  */
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -9,6 +12,7 @@ import { readAlertSettings, type AlertSettings } from '../../src/reconciler/aler
 import { TableAlertStore } from '../../src/reconciler/alerts/store';
 import { createLogger, type Logger } from '../../src/reconciler/logger';
 import type { TickReport } from '../../src/reconciler/tick';
+import { AdvancingClock } from '../../emulator/src/index';
 import { testStateConnection, testTables } from './azurite';
 import { OPERATOR, startEmulatorWorld, type EmulatorWorld } from './emulatorWorld';
 
@@ -85,8 +89,15 @@ export function listedChanges(sent: { changes: { key: string; aspect: string; fi
   return sent.flatMap((alert) => alert.changes);
 }
 
+/** How long the emulator's Activity Log takes to show a write in these tests (Azure: minutes). */
+export const ACTIVITY_LOG_INGESTION_DELAY_MS = 5000;
+
 export interface AlertWorld {
   world: EmulatorWorld;
+  /** the emulator's and Lockdown's time: moves with the wall clock, and `ingest()` skips ahead */
+  clock: AdvancingClock;
+  /** let the Activity Log ingestion delay pass (no sleep) */
+  ingest(): void;
   receiver: WebhookReceiver;
   store: TableAlertStore;
   settings: AlertSettings;
@@ -94,7 +105,7 @@ export interface AlertWorld {
   logLines: string[];
   logger: Logger;
   env: Record<string, string>;
-  /** A reconcile tick, then the alerting pass on its report. */
+  /** A reconcile tick, the Activity Log ingestion delay, then the alerting pass on its report. */
   tickAndAlert(): Promise<{ report: TickReport; alerts: AfterTickReport }>;
   alert(report: TickReport, overrides?: Partial<AlertSettings>): Promise<AfterTickReport>;
   /** Alerts (any sink) accepted by the receiver, parsed from the generic webhook. */
@@ -104,7 +115,8 @@ export interface AlertWorld {
 }
 
 export async function startAlertWorld(env: Record<string, string> = {}): Promise<AlertWorld> {
-  const world = await startEmulatorWorld();
+  const clock = new AdvancingClock();
+  const world = await startEmulatorWorld({ clock, activityLogIngestionDelayInMs: ACTIVITY_LOG_INGESTION_DELAY_MS });
   const receiver = await new WebhookReceiver().start();
   const tables = testTables('alerts');
   const fullEnv: Record<string, string> = {
@@ -124,9 +136,13 @@ export async function startAlertWorld(env: Record<string, string> = {}): Promise
   const store = new TableAlertStore(settings.state!, { tables: settings.tables });
   const logLines: string[] = [];
   const logger = createLogger({ level: 'debug', destination: { write: (line: string) => void logLines.push(line) } });
-  const alert = (report: TickReport, overrides: Partial<AlertSettings> = {}) => afterTick(report, { port: world.port, logger, store, settings: { ...settings, ...overrides } });
+  const alert = (report: TickReport, overrides: Partial<AlertSettings> = {}) =>
+    afterTick(report, { port: world.port, logger, store, settings: { ...settings, ...overrides }, now: () => new Date(clock.now()) });
+  const ingest = () => clock.advance(ACTIVITY_LOG_INGESTION_DELAY_MS);
   return {
     world,
+    clock,
+    ingest,
     receiver,
     store,
     settings,
@@ -136,6 +152,7 @@ export async function startAlertWorld(env: Record<string, string> = {}): Promise
     alert,
     async tickAndAlert() {
       const report = await world.tick({ logger });
+      ingest();
       return { report, alerts: await alert(report) };
     },
     webhookAlerts: () => receiver.accepted(HOOK_PATHS.webhook).map((request) => request.json),

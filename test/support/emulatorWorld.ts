@@ -82,7 +82,9 @@ export async function startEmulatorWorld(options: EmulatorOptions = {}): Promise
       for (const [name, text] of Object.entries(files)) writeFileSync(path.join(policyDir, name), text);
     },
     tick(tickOptions = {}) {
-      return runTick({ policyPaths: [policyDir], port, logger, apply: true, applyOptions: { retryDelayInMs: 1 }, ...tickOptions });
+      // with an injected emulator clock, Lockdown reads the same time (detection times, Activity Log windows)
+      const now = options.clock ? { now: () => new Date(options.clock!.now()) } : {};
+      return runTick({ policyPaths: [policyDir], port, logger, apply: true, applyOptions: { retryDelayInMs: 1 }, ...now, ...tickOptions });
     },
     writes() {
       return emulator.admin

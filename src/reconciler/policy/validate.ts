@@ -9,6 +9,7 @@
  */
 
 import { createHash } from 'node:crypto';
+import { checkServiceTag } from '../serviceTags';
 import { parseCidr } from './cidr';
 import type { ParsedDocument, Position, YamlMapping, YamlNode, YamlScalar } from './parse';
 import { escapeText, QUOTED_PREFIX_LENGTH, quoteValue } from './quote';
@@ -56,6 +57,10 @@ const FORMAT_CHECKERS: Readonly<Record<FormatName, (text: string) => FormatCheck
   },
   serviceTag: (text) => {
     if (!/^[A-Za-z][A-Za-z0-9]*(?:\.[A-Za-z0-9]+)*$/.test(text)) return { ok: false, message: `invalid serviceTag '${text}'`, hint: 'use an Azure service tag such as AzureFrontDoor.Backend' };
+    const known = checkServiceTag(text);
+    if (!known.known) {
+      return { ok: false, message: `unknown service tag '${text}'`, hint: known.suggestion ? `did you mean ${known.suggestion}?` : 'use a tag from the Azure service tags list, e.g. AzureFrontDoor.Backend or AppService.WestEurope' };
+    }
     // These tags cover the whole internet, or every Azure customer's addresses, not just yours.
     if (/^(internet|azurecloud)(\.|$)/i.test(text)) {
       return { ok: true, canonical: text, warning: `service tag ${text} admits ${/^internet/i.test(text) ? 'the whole internet' : "every Azure customer's addresses, not only yours"}` };
