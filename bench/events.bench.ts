@@ -22,6 +22,7 @@ import { startAzurite, TEST_STATE_ENV } from '../test/support/azurite';
 import type { Topology } from '../emulator/src/types';
 import { demoTopology, ids, OPERATOR, OPERATOR_TOKEN, pairPolicy } from '../test/support/emulatorWorld';
 import { EventSubscriber } from '../test/support/eventSubscriber';
+import { actionSummary } from '../src/reconciler/render/summary';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS || 5);
 const EXTRA_PAIRS = Number(process.env.BENCH_EXTRA_PAIRS ?? 100);
@@ -111,7 +112,7 @@ async function main(): Promise<void> {
     const context = () => new InvocationContext({ functionName: 'lockdownReconcile', invocationId: `bench-${Date.now()}`, logHandler: () => undefined });
     // The first lockdown; a subnet write refused while another on its network runs is done by the next tick.
     for (let tick = 1; (await alerts.world.tick()).plan.actions.length > 0; tick++) {
-      if (tick === 3) throw new Error(`the estate is not locked down after 3 ticks: ${(await alerts.world.tick({ apply: false })).plan.actions.slice(0, 3).map((action) => action.summary).join('; ')}`);
+      if (tick === 3) throw new Error(`the estate is not locked down after 3 ticks: ${(await alerts.world.tick({ apply: false })).plan.actions.slice(0, 3).map(actionSummary).join('; ')}`);
     }
 
     const eventPath: Latency[] = [];

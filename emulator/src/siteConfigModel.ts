@@ -3,7 +3,7 @@
  * and the merge/validation rules App Service applies on PUT/PATCH.
  */
 import { checkServiceTag } from '../../src/reconciler/serviceTags';
-import { ArmError, errors } from './errors';
+import { errors } from './errors';
 import { eqi, isIpOrCidr, parseSubnetId } from './ids';
 import type { SiteRec, SubnetRec } from './state';
 
@@ -154,22 +154,21 @@ export function normalizeRules(input: unknown, field: string, lookupSubnet: Subn
         throw errors.badRequest(`${field}[${i}]: '${rule.ipAddress}' is not a valid IP address or CIDR range.`);
     }
     if (hasVnet) {
-      // ignoreMissingVnetServiceEndpoint is not in the 2025-05-01 IpSecurityRestriction model: the
-      // subnet must exist and have the endpoint, whatever the request carries
+      // A subnet rule is accepted whether or not the subnet has the Microsoft.Web service endpoint
+      // yet: the endpoint check is the clients' (azure-cli `az webapp config access-restriction add`
+      // checks the subnet itself unless --ignore-missing-endpoint, then sends the same rule with no
+      // extra field; azure-powershell PR 14344 likewise; the portal's "Ignore missing Microsoft.Web
+      // service endpoints" has no field in the 2025-05-01 model to send). The rule matches nothing
+      // until the endpoint exists. `ignoreMissingVnetServiceEndpoint` is not in the model and is
+      // not stored. The subnet must exist (stricter where unsure).
       const parsed = parseSubnetId(rule.vnetSubnetResourceId as string);
       if (!parsed)
         throw errors.badRequest(`${field}[${i}]: VnetSubnetResourceId '${rule.vnetSubnetResourceId}' is not a valid subnet resource id.`);
-      const subnet = lookupSubnet(rule.vnetSubnetResourceId as string);
-      if (!subnet)
+      if (!lookupSubnet(rule.vnetSubnetResourceId as string))
         throw errors.badRequest(
           `Subnet '${parsed.subnet}' of virtual network '${parsed.vnet}' in resource group '${parsed.resourceGroup}' could not be found.`,
         );
-      if (!subnet.props.serviceEndpoints.some((e) => eqi(e.service, 'Microsoft.Web')))
-        throw new ArmError(
-          400,
-          'BadRequest',
-          `The subnet '${subnet.name}' of virtual network '${parsed.vnet}' does not have the service endpoint 'Microsoft.Web' enabled. Enable the 'Microsoft.Web' service endpoint on the subnet for the access restriction rule '${rule.name ?? i}'.`,
-        );
+      delete rule.ignoreMissingVnetServiceEndpoint;
       rule.vnetTrafficTag = rule.vnetTrafficTag ?? 0;
       rule.subnetTrafficTag = rule.subnetTrafficTag ?? 0;
     }

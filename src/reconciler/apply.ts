@@ -8,6 +8,7 @@
  */
 import type { ArmError } from './armError';
 import { delay } from './concurrency';
+import { ReadyQueue } from './readyQueue';
 import type { PlannedAction, Plan, WriteRequest } from './plan';
 import type { AzurePort, PortCallOptions } from './port';
 
@@ -61,6 +62,7 @@ function perform(port: AzurePort, write: WriteRequest, options: PortCallOptions)
         ...options,
         expectedAccessRules: write.expected?.accessRules,
         expectedScmAccessRules: write.expected?.scmAccessRules,
+        expectedDefaultAction: write.expected?.defaultAction,
       });
   }
 }
@@ -79,18 +81,39 @@ export async function apply(plan: Plan, port: AzurePort, options: ApplyOptions =
   const call: PortCallOptions = { abortSignal: options.abortSignal };
 
   const actions = plan.actions;
-  const byId = new Map(actions.map((action) => [action.id, action]));
+  const position = new Map(actions.map((action, index) => [action.id, index]));
   const outcomes = new Map<string, ActionOutcome>();
   const running = new Map<string, Promise<void>>();
+  const pending = new Set<string>();
+  // Bookkeeping is O(log n) per finished action: each action waits on a count of unresolved
+  // dependencies, and becomes ready (a heap by plan position) when it reaches zero.
+  const waitingOn = new Map<string, number>();
+  const dependents = new Map<string, number[]>();
+  const ready = new ReadyQueue();
+  actions.forEach((action, index) => {
+    const planned = action.dependsOn.filter((id) => position.has(id));
+    waitingOn.set(action.id, planned.length);
+    for (const id of planned) {
+      const list = dependents.get(id);
+      if (list) list.push(index);
+      else dependents.set(id, [index]);
+    }
+    if (planned.length === 0) ready.push(index);
+  });
+  // Writes sharing a serializeOn key run one at a time; the others wait in plan order.
   const busyKeys = new Set<string>();
-  const pending: string[] = [];
+  const parked = new Map<string, ReadyQueue>();
 
   const record = (action: PlannedAction, outcome: Omit<ActionOutcome, 'actionId' | 'kind' | 'resourceId' | 'policies'>) => {
     const full: ActionOutcome = { actionId: action.id, kind: action.kind, resourceId: action.resourceId, policies: action.policies, ...outcome };
     outcomes.set(action.id, full);
     options.onOutcome?.(full);
+    for (const index of dependents.get(action.id) ?? []) {
+      const left = waitingOn.get(actions[index].id)! - 1;
+      waitingOn.set(actions[index].id, left);
+      if (left === 0) ready.push(index);
+    }
   };
-
   const execute = async (action: PlannedAction): Promise<void> => {
     let attempts = 0;
     for (;;) {
@@ -116,58 +139,59 @@ export async function apply(plan: Plan, port: AzurePort, options: ApplyOptions =
     }
   };
 
-  for (;;) {
-    let progressed = false;
-    for (const action of actions) {
-      if (outcomes.has(action.id) || running.has(action.id)) continue;
-      if (!action.enforcement.apply) {
-        record(action, { outcome: 'skipped', reason: `${action.enforcement.reason}: ${action.enforcement.detail}`, attempts: 0 });
-        progressed = true;
-        continue;
-      }
-      const unresolved = action.dependsOn.filter((dependency) => byId.has(dependency) && !outcomes.has(dependency));
-      if (unresolved.length > 0) continue;
-      const notDone = action.dependsOn.filter((dependency) => {
-        const outcome = outcomes.get(dependency)?.outcome;
-        return byId.has(dependency) && !succeeded(outcome);
-      });
-      if (notDone.length > 0) {
-        if (notDone.every((dependency) => pending.includes(dependency))) {
-          // Waiting on work the time budget deferred: deferred too, not failed.
-          record(action, { outcome: 'skipped', reason: `time budget exhausted: waits for ${notDone.join(', ')}; left for the next tick`, attempts: 0 });
-          pending.push(action.id);
-        } else {
-          const why = notDone.map((dependency) => `${dependency} ${outcomes.get(dependency)?.outcome}`).join(', ');
-          record(action, { outcome: 'skipped', reason: `depends on an action that did not succeed: ${why}`, attempts: 0 });
-        }
-        progressed = true;
-        continue;
-      }
-      if (options.deadlineInMs !== undefined && now() >= options.deadlineInMs) {
-        record(action, { outcome: 'skipped', reason: 'time budget exhausted: left for the next tick', attempts: 0 });
-        pending.push(action.id);
-        progressed = true;
-        continue;
-      }
-      if (running.size >= concurrency) continue;
-      if (action.serializeOn && busyKeys.has(action.serializeOn)) continue;
-      if (action.serializeOn) busyKeys.add(action.serializeOn);
-      const run = execute(action).finally(() => {
-        running.delete(action.id);
-        if (action.serializeOn) busyKeys.delete(action.serializeOn);
-      });
-      running.set(action.id, run);
-      progressed = true;
+  /** What happens to an action once every dependency is resolved: recorded, started, or parked behind its serializeOn key. */
+  const settle = (action: PlannedAction): 'done' | 'started' | 'parked' => {
+    if (!action.enforcement.apply) {
+      record(action, { outcome: 'skipped', reason: `${action.enforcement.reason}: ${action.enforcement.detail}`, attempts: 0 });
+      return 'done';
     }
+    const notDone = action.dependsOn.filter((dependency) => position.has(dependency) && !succeeded(outcomes.get(dependency)?.outcome));
+    if (notDone.length > 0) {
+      if (notDone.every((dependency) => pending.has(dependency))) {
+        // Waiting on work the time budget deferred: deferred too, not failed.
+        pending.add(action.id);
+        record(action, { outcome: 'skipped', reason: `time budget exhausted: waits for ${notDone.join(', ')}; left for the next tick`, attempts: 0 });
+      } else {
+        const why = notDone.map((dependency) => `${dependency} ${outcomes.get(dependency)?.outcome}`).join(', ');
+        record(action, { outcome: 'skipped', reason: `depends on an action that did not succeed: ${why}`, attempts: 0 });
+      }
+      return 'done';
+    }
+    if (options.deadlineInMs !== undefined && now() >= options.deadlineInMs) {
+      pending.add(action.id);
+      record(action, { outcome: 'skipped', reason: 'time budget exhausted: left for the next tick', attempts: 0 });
+      return 'done';
+    }
+    const key = action.serializeOn;
+    if (key && busyKeys.has(key)) {
+      const queue = parked.get(key) ?? new ReadyQueue();
+      queue.push(position.get(action.id)!);
+      parked.set(key, queue);
+      return 'parked';
+    }
+    if (key) busyKeys.add(key);
+    const run = execute(action).finally(() => {
+      running.delete(action.id);
+      if (!key) return;
+      busyKeys.delete(key);
+      const next = parked.get(key)?.pop();
+      if (next !== undefined) ready.push(next);
+    });
+    running.set(action.id, run);
+    return 'started';
+  };
+
+  while (outcomes.size < actions.length) {
+    while (running.size < concurrency && ready.size > 0) settle(actions[ready.pop()!]);
     if (outcomes.size === actions.length) break;
     if (running.size > 0) {
       await Promise.race(running.values());
-    } else if (!progressed) {
+    } else if (ready.size === 0) {
       // Only reachable with a dependency cycle, which the diff never produces.
       for (const action of actions) {
-        if (!outcomes.has(action.id)) record(action, { outcome: 'skipped', reason: 'dependency cycle', attempts: 0 });
+        if (!outcomes.has(action.id)) outcomes.set(action.id, { actionId: action.id, kind: action.kind, resourceId: action.resourceId, policies: action.policies, outcome: 'skipped', reason: 'dependency cycle', attempts: 0 });
       }
     }
   }
-  return { outcomes: actions.map((action) => outcomes.get(action.id)!), pending };
+  return { outcomes: actions.map((action) => outcomes.get(action.id)!), pending: actions.filter((action) => pending.has(action.id)).map((action) => action.id) };
 }

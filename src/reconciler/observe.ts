@@ -31,6 +31,17 @@ function toArmError(error: unknown): ArmError {
   return new ArmError(message, 'UnexpectedError', undefined, 'retryable');
 }
 
+function byVirtualNetwork(subnetIds: Map<string, string>): Map<string, Map<string, string>> {
+  const groups = new Map<string, Map<string, string>>();
+  for (const [subnetId, displayId] of subnetIds) {
+    const vnet = virtualNetworkOf(subnetId);
+    const group = groups.get(vnet);
+    if (group) group.set(subnetId, displayId);
+    else groups.set(vnet, new Map([[subnetId, displayId]]));
+  }
+  return groups;
+}
+
 export async function observe(port: AzurePort, policies: LockdownPolicy[], options: ObserveOptions = {}): Promise<ObservedState> {
   const concurrency = options.concurrency ?? 8;
   const call: PortCallOptions = { abortSignal: options.abortSignal };
@@ -46,34 +57,25 @@ export async function observe(port: AzurePort, policies: LockdownPolicy[], optio
     }
     for (const callee of policy.callees) siteIds.set(callee.id, callee.displayId);
   }
-  const vnetIds = new Map<string, string[]>();
-  for (const subnetId of subnetIds.keys()) {
-    const vnet = virtualNetworkOf(subnetId);
-    vnetIds.set(vnet, [...(vnetIds.get(vnet) ?? []), subnetId]);
-  }
-
   const state: ObservedState = { subnets: new Map(), sites: new Map(), siteConfigs: new Map(), plans: new Map(), observedAt: '' };
+  const readVnets = new Set<string>();
+  const readVnet = (vnetId: string, wanted: Map<string, string>) => async () => {
+    readVnets.add(vnetId);
+    const vnet = await observeOne(() => port.getVirtualNetwork(vnetId, call));
+    if (vnet.status !== 'found') {
+      for (const subnetId of wanted.keys()) state.subnets.set(subnetId, vnet);
+      return;
+    }
+    // Every subnet of the VNet is kept: a caller may be integrated with one no policy names.
+    for (const subnet of vnet.value.subnets) state.subnets.set(canonicalId(subnet.id), { status: 'found', value: { ...subnet, location: subnet.location ?? vnet.value.location } });
+    for (const [subnetId, displayId] of wanted) {
+      if (!state.subnets.has(subnetId)) state.subnets.set(subnetId, { status: 'missing', error: new ArmError(`subnet ${displayId} not found`, 'NotFound', 404, 'fatal', displayId) });
+    }
+  };
 
   type Read = () => Promise<void>;
   const reads: Read[] = [];
-  for (const [vnetId, subnets] of vnetIds) {
-    reads.push(async () => {
-      const vnet = await observeOne(() => port.getVirtualNetwork(vnetId, call));
-      for (const subnetId of subnets) {
-        if (vnet.status !== 'found') {
-          state.subnets.set(subnetId, vnet);
-          continue;
-        }
-        const subnet = vnet.value.subnets.find((candidate) => canonicalId(candidate.id) === subnetId);
-        state.subnets.set(
-          subnetId,
-          subnet
-            ? { status: 'found', value: { ...subnet, location: subnet.location ?? vnet.value.location } }
-            : { status: 'missing', error: new ArmError(`subnet ${subnetIds.get(subnetId)} not found`, 'NotFound', 404, 'fatal', subnetIds.get(subnetId)) },
-        );
-      }
-    });
-  }
+  for (const [vnetId, subnets] of byVirtualNetwork(subnetIds)) reads.push(readVnet(vnetId, subnets));
   for (const [siteId, displayId] of siteIds) {
     reads.push(async () => {
       state.sites.set(siteId, await observeOne(() => port.getSite(displayId, call)));
@@ -84,15 +86,22 @@ export async function observe(port: AzurePort, policies: LockdownPolicy[], optio
   }
   await mapWithConcurrency(reads, concurrency, (read) => read());
 
-  // Plans are known only once the callers are read; each plan is read once however many callers share it.
+  // Plans and the subnets callers are integrated with now are known only once the callers are
+  // read; each is read once however many callers share it.
   const planIds = new Map<string, string>();
+  const integrationSubnets = new Map<string, string>();
   for (const callerId of callerIds) {
     const site = state.sites.get(callerId);
-    if (site?.status === 'found' && site.value.serverFarmId) planIds.set(canonicalId(site.value.serverFarmId), site.value.serverFarmId);
+    if (site?.status !== 'found') continue;
+    if (site.value.serverFarmId) planIds.set(canonicalId(site.value.serverFarmId), site.value.serverFarmId);
+    const integrated = site.value.integrationSubnetId;
+    if (integrated && !state.subnets.has(canonicalId(integrated))) integrationSubnets.set(canonicalId(integrated), integrated);
   }
-  await mapWithConcurrency([...planIds], concurrency, async ([planKey, planId]) => {
+  const laterReads: Read[] = [...planIds].map(([planKey, planId]) => async () => {
     state.plans.set(planKey, await observeOne(() => port.getPlan(planId, call)));
   });
+  for (const [vnetId, subnets] of byVirtualNetwork(integrationSubnets)) if (!readVnets.has(vnetId)) laterReads.push(readVnet(vnetId, subnets));
+  await mapWithConcurrency(laterReads, concurrency, (read) => read());
 
   state.observedAt = (options.now ?? (() => new Date()))().toISOString();
   return state;

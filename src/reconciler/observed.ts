@@ -38,6 +38,9 @@ export interface ObservedSubnet {
   /** Canonical ids of the App Service plans integrated with this subnet (ARM allows one). */
   appServicePlans?: string[];
   provisioningState?: string;
+  /** An outbound path of its own: a NAT gateway, or a route table (which may hold a default route). */
+  natGatewayId?: string;
+  routeTableId?: string;
   /** Sent back as If-Match, so a write never overwrites a change made after the observation. */
   etag?: string;
   /**
@@ -62,8 +65,10 @@ export interface ObservedSite {
   integrationSubnetId?: string;
   /** "Enabled" | "Disabled" | "" (ARM's empty string means Enabled unless private endpoints exist). */
   publicNetworkAccess?: string;
-  /** Every address its outbound calls may come from (outboundIpAddresses and possibleOutboundIpAddresses). */
+  /** Every address its outbound calls may come from (outboundIpAddresses and possibleOutboundIpAddresses): what discovery attributes. */
   outboundIpAddresses?: string[];
+  /** Addresses its calls leave from now (outboundIpAddresses) when they do not enter a subnet with the Microsoft.Web endpoint: what reachability uses. */
+  outboundAddresses?: string[];
 }
 
 export interface ObservedSiteConfig {

@@ -10,7 +10,6 @@ export type DriftAspect =
   | 'serviceEndpoint'
   | 'delegation'
   | 'vnetIntegration'
-  | 'routeAllTraffic'
   | 'accessRule'
   | 'defaultAction'
   | 'scm'
@@ -19,7 +18,6 @@ export type DriftAspect =
 export type ActionKind =
   | 'subnet.enableAppServiceAccess'
   | 'caller.connectToSubnet'
-  | 'caller.routeAllTraffic'
   | 'callee.admitCallers'
   | 'callee.restrictAccess'
   | 'callee.enablePublicAccess';
@@ -40,11 +38,11 @@ export type WriteRequest =
       operation: 'updateSiteConfig';
       siteId: string;
       patch: SiteConfigPatch;
-      /** The rule lists as observed; the write is refused if they changed since. */
-      expected?: { accessRules?: AccessRule[]; scmAccessRules?: AccessRule[] };
+      /** The rule lists (and default action) as observed; the write is refused if they changed since. */
+      expected?: { accessRules?: AccessRule[]; scmAccessRules?: AccessRule[]; defaultAction?: 'Allow' | 'Deny' };
     };
 
-export type SkipReason = 'audit' | 'suspended' | 'dryRun' | 'blocked' | 'invalidPolicy';
+export type SkipReason = 'audit' | 'suspended' | 'dryRun' | 'blocked' | 'invalidPolicy' | 'unsafe';
 
 export type Enforcement = { apply: true } | { apply: false; reason: SkipReason; detail: string };
 
@@ -56,7 +54,6 @@ export interface PlannedAction {
   resourceId: string;
   /** Every policy that needs this change. */
   policies: string[];
-  summary: string;
   changes: FieldChange[];
   /** Ids of actions that must succeed first. */
   dependsOn: string[];

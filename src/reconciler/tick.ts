@@ -5,16 +5,18 @@
  */
 import { randomUUID } from 'node:crypto';
 import { apply, type ApplyOptions, type ApplyReport } from './apply';
-import { diff } from './diff';
+import { diff, type DiffInput } from './diff';
 import type { Logger } from './logger';
-import { applyModes } from './modes';
+import { applyModes, type ModeOptions } from './modes';
 import { observe } from './observe';
 import type { Plan } from './plan';
 import { formatProblem } from './policy/format';
 import { loadPolicies } from './policy/load';
 import type { LoadedPolicies } from './policy/types';
 import type { AzurePort } from './port';
+import { actionSummary } from './render/summary';
 import { planSummaryLine } from './render/text';
+import { proveSafe } from './safety';
 
 export interface TickOptions {
   policyPaths: string[];
@@ -51,6 +53,12 @@ export interface TickReport {
   policyRevision?: string;
 }
 
+/** Diff, then modes drop what must not be written, then the safety proof withholds what could cut a path. */
+export function planTick(input: DiffInput & Omit<ModeOptions, 'now'>): Plan {
+  const { policies, observed, now } = input;
+  return proveSafe(applyModes(diff({ policies, observed, now }), policies, { now, dryRun: input.dryRun, frozenResources: input.frozenResources }), { policies, observed, now });
+}
+
 export async function runTick(options: TickOptions): Promise<TickReport> {
   const now = options.now ?? (() => new Date());
   const tickId = options.tickId ?? randomUUID();
@@ -80,11 +88,7 @@ export async function runTick(options: TickOptions): Promise<TickReport> {
     now,
   });
   const planNow = observed.observedAt;
-  const plan = applyModes(diff({ policies: loaded.policies, observed, now: planNow }), loaded.policies, {
-    now: planNow,
-    dryRun: options.dryRun,
-    frozenResources: loaded.frozenResources,
-  });
+  const plan = planTick({ policies: loaded.policies, observed, now: planNow, dryRun: options.dryRun, frozenResources: loaded.frozenResources });
 
   log.info(
     { event: 'lockdown.plan', policies: loaded.policies.length, actions: plan.actions.length, conditions: plan.conditions.length, unchanged: plan.unchanged.length },
@@ -97,7 +101,7 @@ export async function runTick(options: TickOptions): Promise<TickReport> {
   for (const action of plan.actions) {
     log.info(
       { event: 'lockdown.drift', action: action.id, kind: action.kind, resourceId: action.resourceId, policies: action.policies, changes: action.changes, removedRules: action.removedRules, enforcement: action.enforcement },
-      action.summary,
+      actionSummary(action),
     );
   }
 

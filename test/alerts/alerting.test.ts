@@ -41,7 +41,6 @@ describe('alerts on unauthorized changes', () => {
       },
     ],
     ['vnetIntegration', 'pipeline@example.test', ids.orders, () => portal('pipeline@example.test', `${ids.orders}/networkConfig/virtualNetwork`, undefined, 'DELETE')],
-    ['routeAllTraffic', 'carol@example.test', ids.orders, () => portal('carol@example.test', `${ids.orders}/config/web`, { properties: { vnetRouteAllEnabled: false } })],
     [
       'accessRule',
       'alice@example.test',
@@ -180,12 +179,12 @@ describe('alerts on persisting drift (audit mode)', () => {
 
   it('two overlapping runs do not double-alert', async () => {
     await portal('erin@example.test', `${ids.payments}/config/web`, { properties: { ipSecurityRestrictionsDefaultAction: 'Allow' } });
-    await portal('alice@example.test', `${ids.orders}/config/web`, { properties: { vnetRouteAllEnabled: false } });
+    await portal('alice@example.test', `${ids.payments}/config/web`, { properties: { scmIpSecurityRestrictionsUseMain: false } });
     // Two ticks that overlap, then their alerting passes at the same time on the same store.
     const [first, second] = await Promise.all([alerts.world.tick(), alerts.world.tick()]);
     await Promise.all([alerts.alert(first), alerts.alert(second), alerts.alert(first)]);
     const received = alerts.webhookAlerts();
-    expect(received.map((alert) => alert.aspect).sort()).toEqual(['defaultAction', 'routeAllTraffic']);
+    expect(received.map((alert) => alert.aspect).sort()).toEqual(['defaultAction', 'scm']);
     expect(alerts.receiver.accepted(HOOK_PATHS.teams)).toHaveLength(2);
     expect(alerts.logAlerts()).toHaveLength(2);
     // And a later pass does not send them again.
@@ -196,7 +195,7 @@ describe('alerts on persisting drift (audit mode)', () => {
   it('two concurrent passes with many alerts deliver each exactly once per sink', async () => {
     const store = alerts.store;
     await portal('erin@example.test', `${ids.payments}/config/web`, { properties: { ipSecurityRestrictionsDefaultAction: 'Allow', scmIpSecurityRestrictionsUseMain: false } });
-    await portal('alice@example.test', `${ids.orders}/config/web`, { properties: { vnetRouteAllEnabled: false } });
+    await portal('alice@example.test', `${ids.payments}/config/web`, { properties: { publicNetworkAccess: 'Disabled' } });
     const report = await alerts.world.tick();
     alerts.ingest();
     const sinks = [new LogSink(alerts.logger), new WebhookSink(`${alerts.receiver.url}${HOOK_PATHS.webhook}`, WEBHOOK_SECRET)];

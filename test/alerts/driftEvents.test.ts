@@ -29,12 +29,11 @@ describe('drift events', () => {
     const events = driftEvents(report([policy()], drifted(), 'updated'));
     expect(events.map((event) => [event.aspect, event.field, event.expected, event.actual, event.action])).toEqual(
       expect.arrayContaining([
-        ['routeAllTraffic', 'vnetRouteAllEnabled', true, false, 'repaired'],
         ['defaultAction', 'ipSecurityRestrictionsDefaultAction', 'Deny', 'Allow', 'repaired'],
         ['accessRule', 'ipSecurityRestrictions[portal-test]', null, expect.objectContaining({ ipAddress: '0.0.0.0/0' }), 'repaired'],
       ]),
     );
-    expect(events).toHaveLength(3);
+    expect(events).toHaveLength(2);
     const callee = events.find((event) => event.aspect === 'defaultAction')!;
     expect(callee.key).toBe(`orders-to-payments|${ORDERS.toLowerCase()}>${PAYMENTS.toLowerCase()}|${PAYMENTS.toLowerCase()}|defaultAction|ipSecurityRestrictionsDefaultAction`);
     expect(callee.pair).toEqual({ policy: 'orders-to-payments', caller: ORDERS, callee: PAYMENTS });

@@ -9,7 +9,7 @@ let alerts: AlertWorld;
 beforeAll(async () => {
   alerts = await startAlertWorld();
   alerts.world.writePolicies({ 'orders.yaml': pairPolicy({ mode: 'audit' }) });
-  await alerts.world.emulator.admin.outOfBand('erin@example.test', { method: 'PATCH', path: `${ids.orders}/config/web`, body: { properties: { vnetRouteAllEnabled: false } } });
+  await alerts.world.emulator.admin.outOfBand('erin@example.test', { method: 'PATCH', path: `${ids.payments}/config/web`, body: { properties: { publicNetworkAccess: 'Disabled' } } });
   await alerts.tickAndAlert();
 });
 afterAll(() => alerts.stop());
@@ -41,11 +41,11 @@ describe('status and history commands', () => {
   it('lockdown history <policy> and <caller→callee> show the drift with its actor', async () => {
     const byPolicy = await cli(['history', 'orders-to-payments', '--limit', '50']);
     expect(byPolicy.code).toBe(0);
-    expect(byPolicy.out).toContain('vnetRouteAllEnabled');
+    expect(byPolicy.out).toContain('publicNetworkAccess');
     expect(byPolicy.out).toContain('changed by erin@example.test');
     for (const pair of ['orders-web→payments-func', 'orders-web->payments-func', `${ids.orders}->${ids.payments}`]) {
       const json = JSON.parse((await cli(['history', pair, '--output', 'json'])).out);
-      expect(json.entries.find((entry: any) => entry.field === 'vnetRouteAllEnabled')).toMatchObject({ kind: 'detected', actor: { caller: 'erin@example.test' } });
+      expect(json.entries.find((entry: any) => entry.field === 'publicNetworkAccess')).toMatchObject({ kind: 'detected', actor: { caller: 'erin@example.test' } });
     }
     expect(JSON.parse((await cli(['history', 'orders-to-payments', '--limit', '1', '-o', 'json'])).out).entries).toHaveLength(1);
     expect(JSON.parse((await cli(['history', 'no-such-policy', '-o', 'json'])).out).entries).toEqual([]);

@@ -24,7 +24,7 @@ function context(lines: string[]) {
 it('alerts and records status after the tick', async () => {
   const lines: string[] = [];
   const summary = await reconcileTimer(timer, context(lines));
-  expect(summary.outcomes).toMatchObject({ updated: 3, created: 1 });
+  expect(summary.outcomes).toMatchObject({ updated: 2, created: 1 });
   expect(summary.alerts).toMatchObject({ failed: [], statusesWritten: 1 });
   expect(summary.alerts!.alerting!.delivered.length).toBe(summary.alerts!.alerting!.events);
   // One alert per changed resource (subnet, caller, callee), listing each of its differences once.
@@ -62,7 +62,7 @@ it('still succeeds when the state storage is unreachable', async () => {
   process.env.LOCKDOWN_STATE_CONNECTION = 'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=ZGV2;TableEndpoint=http://127.0.0.1:9/devstoreaccount1;';
   const lines: string[] = [];
   const summary = await reconcileTimer(timer, context(lines));
-  expect(summary.outcomes).toMatchObject({ updated: 3, created: 1 });
+  expect(summary.outcomes).toMatchObject({ updated: 2, created: 1 });
   expect(summary.alerts!.failed).toEqual(['alerting', 'status']);
   expect(lines.some((line) => line.includes('"event":"lockdown.alertingFailed"'))).toBe(true);
   expect(lines.join('\n')).not.toContain('AccountKey=ZGV2');
@@ -72,7 +72,7 @@ it('past the deadline leaves every alert pending, and the next tick delivers the
   process.env.LOCKDOWN_TIME_BUDGET_SECONDS = '0.001';
   const first: string[] = [];
   const late = await reconcileTimer(timer, context(first));
-  expect(late.pending).toBe(4);
+  expect(late.pending).toBe(3);
   const events = late.alerts!.alerting!.events;
   expect(events).toBeGreaterThan(0);
   expect(late.alerts).toMatchObject({ failed: [], alerting: { delivered: [], pending: events, leftForNextTick: { deliveries: events, actorLookups: events } } });

@@ -38,12 +38,12 @@ describe('timer Function', () => {
       logHandler: (level, ...args) => lines.push({ level, text: args.map(String).join(' ') }),
     });
     const summary = await reconcileTimer({ isPastDue: false, schedule: { adjustForDST: false }, scheduleStatus: { last: '', next: '', lastUpdated: '' } }, context);
-    expect(summary).toMatchObject({ actions: 4, outcomes: { updated: 3, created: 1 }, pending: 0, invalidFiles: [] });
+    expect(summary).toMatchObject({ actions: 3, outcomes: { updated: 2, created: 1 }, pending: 0, invalidFiles: [] });
 
     const entries = lines.map((line) => ({ ...JSON.parse(line.text), hostLevel: line.level }));
     const tickIds = new Set(entries.filter((entry) => entry.event === 'lockdown.plan' || entry.event === 'lockdown.outcome').map((entry) => entry.tickId));
     expect(tickIds.size).toBe(1);
-    expect(entries.filter((entry) => entry.event === 'lockdown.outcome')).toHaveLength(4);
+    expect(entries.filter((entry) => entry.event === 'lockdown.outcome')).toHaveLength(3);
     expect(entries.find((entry) => entry.event === 'lockdown.plan')).toMatchObject({ hostLevel: 'information', invocationId: 'test-invocation' });
     expect(lines.map((line) => line.text).join('\n')).not.toContain(OPERATOR_TOKEN);
   });
@@ -58,7 +58,7 @@ describe('timer Function', () => {
     });
     const context = new InvocationContext({ functionName: 'lockdownReconcile', invocationId: 'late', logHandler: () => undefined });
     const summary = await reconcileTimer({ isPastDue: true, schedule: { adjustForDST: false }, scheduleStatus: { last: '', next: '', lastUpdated: '' } }, context);
-    expect(summary.pending).toBe(4);
+    expect(summary.pending).toBe(3);
     expect(world.writes()).toEqual([]);
   });
 });
@@ -72,7 +72,7 @@ describe('lockdown CLI', () => {
 
     const applied = await cli(['apply', world.policyDir]);
     expect(applied.code).toBe(0);
-    expect(applied.out).toContain('Apply: 3 updated, 1 created.');
+    expect(applied.out).toContain('Apply: 2 updated, 1 created.');
 
     const again = await cli(['plan', world.policyDir, '--detailed-exitcode']);
     expect(again.code).toBe(0);
@@ -81,7 +81,7 @@ describe('lockdown CLI', () => {
 
   it('plan --output json and markdown', async () => {
     const json = JSON.parse((await cli(['plan', world.policyDir, '-o', 'json'])).out);
-    expect(json.actions.map((action: { kind: string }) => action.kind)).toHaveLength(4);
+    expect(json.actions.map((action: { kind: string }) => action.kind)).toHaveLength(3);
     const markdown = (await cli(['plan', world.policyDir, '--output', 'markdown'])).out;
     expect(markdown).toMatch(/^### Lockdown plan/);
   });

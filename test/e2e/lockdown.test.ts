@@ -12,25 +12,6 @@ const configOf = (state: EmulatorStateSnapshot, id: string) => find(state.siteCo
 const rulesOf = (state: EmulatorStateSnapshot, id: string) => (configOf(state, id)?.properties?.ipSecurityRestrictions ?? []) as any[];
 const owned = (rules: any[]) => rules.filter((rule) => String(rule.description ?? '').startsWith('lockdown:'));
 
-/**
- * Whether orders-web's calls get through payments-func's access restrictions in a state: they
- * come from the subnet when orders-web routes all traffic through a subnet that has the
- * Microsoft.Web service endpoint, and from its outbound address otherwise.
- */
-function ordersReachesPayments(state: EmulatorStateSnapshot, outboundIp: string): boolean {
-  const subnetId = siteOf(state, ids.orders).properties.virtualNetworkSubnetId?.toLowerCase();
-  const routeAll = configOf(state, ids.orders)?.properties?.vnetRouteAllEnabled === true;
-  const endpoint = subnetId ? (find(state.subnets, subnetId)?.properties?.serviceEndpoints ?? []).some((e: any) => e.service === 'Microsoft.Web') : false;
-  const viaSubnet = Boolean(subnetId && routeAll && endpoint);
-  const config = configOf(state, ids.payments).properties;
-  const rules = (config.ipSecurityRestrictions ?? []).filter((rule: any) => rule.priority !== 2147483647);
-  const defaultAction = config.ipSecurityRestrictionsDefaultAction ?? (rules.length > 0 ? 'Deny' : 'Allow');
-  const allowed = rules.some((rule: any) =>
-    rule.action === 'Allow' && (viaSubnet ? rule.vnetSubnetResourceId?.toLowerCase() === subnetId : rule.ipAddress === `${outboundIp}/32`),
-  );
-  return allowed || defaultAction === 'Allow';
-}
-
 const portal = (world: EmulatorWorld, actor: string, path: string, body: unknown, method = 'PATCH') =>
   world.emulator.admin.outOfBand(actor, { method, path, body });
 
@@ -47,7 +28,6 @@ describe('Lockdown on the emulator', () => {
     expect(first.apply!.outcomes.map((outcome) => [outcome.kind, outcome.outcome])).toEqual([
       ['subnet.enableAppServiceAccess', 'updated'],
       ['caller.connectToSubnet', 'created'],
-      ['caller.routeAllTraffic', 'updated'],
       ['callee.restrictAccess', 'updated'],
     ]);
     const state = world.emulator.admin.state();
@@ -66,12 +46,11 @@ describe('Lockdown on the emulator', () => {
     expect(world.writes()).toEqual([]);
   });
 
-  it('writes in dependency order: subnet, integration, route-all, callee', async () => {
+  it('writes in dependency order: subnet, integration, callee', async () => {
     await world.tick();
     expect(world.writes().map((write) => `${write.method} ${write.url.replace(/^.*\/providers\//, '')}`)).toEqual([
       'PUT Microsoft.Network/virtualNetworks/hub/subnets/apps',
       'PUT Microsoft.Web/sites/orders-web/networkConfig/virtualNetwork',
-      'PATCH Microsoft.Web/sites/orders-web/config/web',
       'PATCH Microsoft.Web/sites/payments-func/config/web',
     ]);
   });
@@ -109,8 +88,8 @@ describe('Lockdown on the emulator', () => {
     world.writePolicies({ 'orders.yaml': pairPolicy({ subnet: ids.data }) });
     const report = await world.tick();
     expect(report.apply!.outcomes.map((outcome) => `${outcome.kind} ${outcome.outcome}`)).toEqual([
-      'subnet.enableAppServiceAccess updated',
       'callee.admitCallers updated',
+      'subnet.enableAppServiceAccess updated',
       'caller.connectToSubnet updated',
       'callee.restrictAccess updated',
     ]);
@@ -126,31 +105,6 @@ describe('Lockdown on the emulator', () => {
     const finalRules = owned(rulesOf(world.emulator.admin.state(), ids.payments)).map((rule) => rule.vnetSubnetResourceId.toLowerCase());
     expect(finalRules).toEqual([ids.data.toLowerCase()]);
     expect((await world.tick()).plan.actions).toEqual([]);
-  });
-
-  it('turns route-all on without cutting the caller off in any intermediate state', async () => {
-    // Before Lockdown: orders-web is integrated but does not route all traffic, and payments-func
-    // admits it by its outbound address only.
-    const ORDERS_IP = '198.51.100.10';
-    const topology = demoTopology();
-    const apps = topology.virtualNetworks[0].subnets.find((subnet) => subnet.name === 'apps')!;
-    apps.serviceEndpoints = [{ service: 'Microsoft.Web' }];
-    apps.delegations = [{ name: 'web', serviceName: 'Microsoft.Web/serverFarms' }];
-    const orders = topology.sites.find((site) => site.name === 'orders-web')!;
-    orders.virtualNetworkSubnetId = ids.apps;
-    const payments = topology.sites.find((site) => site.name === 'payments-func')!;
-    payments.config = { ipSecurityRestrictions: [{ name: 'orders-outbound', ipAddress: `${ORDERS_IP}/32`, action: 'Allow', priority: 50 }], ipSecurityRestrictionsDefaultAction: 'Deny' };
-    world.emulator.admin.seed(topology);
-
-    const report = await world.tick();
-    expect(report.apply!.outcomes.map((outcome) => `${outcome.kind} ${outcome.outcome}`)).toEqual([
-      'callee.admitCallers updated',
-      'caller.routeAllTraffic updated',
-      'callee.restrictAccess updated',
-    ]);
-    for (const state of world.emulator.admin.history()) {
-      expect({ cause: state.cause, reaches: ordersReachesPayments(state, ORDERS_IP) }).toEqual({ cause: state.cause, reaches: true });
-    }
   });
 
   describe('repairs drift', () => {
@@ -191,12 +145,13 @@ describe('Lockdown on the emulator', () => {
       expect(siteOf(world.emulator.admin.state(), ids.orders).properties.virtualNetworkSubnetId?.toLowerCase()).toBe(ids.apps.toLowerCase());
     });
 
-    it('route-all switched off, SCM opened, public access disabled', async () => {
-      await portal(world, 'carol@example.test', `${ids.orders}/config/web`, { properties: { vnetRouteAllEnabled: false } });
+    it('SCM opened and public access disabled, and leaves route-all as someone set it', async () => {
+      await portal(world, 'carol@example.test', `${ids.orders}/config/web`, { properties: { vnetRouteAllEnabled: true } });
       await portal(world, 'carol@example.test', `${ids.payments}/config/web`, { properties: { scmIpSecurityRestrictionsUseMain: false } });
       await portal(world, 'carol@example.test', `${ids.payments}/config/web`, { properties: { publicNetworkAccess: 'Disabled' } });
       const report = await world.tick();
-      expect(report.plan.actions.map((action) => action.kind).sort()).toEqual(['callee.enablePublicAccess', 'callee.restrictAccess', 'caller.routeAllTraffic']);
+      expect(report.plan.actions.map((action) => action.kind).sort()).toEqual(['callee.enablePublicAccess', 'callee.restrictAccess']);
+      expect(configOf(world.emulator.admin.state(), ids.orders).properties.vnetRouteAllEnabled).toBe(true);
       expect(report.apply!.outcomes.every((outcome) => outcome.outcome === 'updated')).toBe(true);
       expect((await world.tick()).plan.actions).toEqual([]);
     });
@@ -216,7 +171,7 @@ describe('Lockdown on the emulator', () => {
   it('writes nothing in audit mode and reports the drift', async () => {
     world.writePolicies({ 'orders.yaml': pairPolicy({ mode: 'audit' }) });
     const report = await world.tick();
-    expect(report.plan.actions).toHaveLength(4);
+    expect(report.plan.actions).toHaveLength(3);
     expect(report.apply!.outcomes.every((outcome) => outcome.outcome === 'skipped')).toBe(true);
     expect(world.writes()).toEqual([]);
   });

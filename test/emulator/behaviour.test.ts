@@ -94,13 +94,13 @@ const ROWS: Row[] = [
   { what: 'a service tag Azure does not know', method: 'PATCH', path: `${ids.payments}/config/web?${WEB_API}`, body: serviceTagRule('AzureFrontDor.Backend'), status: 400, code: 'BadRequest', source: 'service tags list (src/reconciler/serviceTags.ts); code as App Service rule errors (stricter: wording ours)' },
   { what: 'a known service tag', method: 'PATCH', path: `${ids.payments}/config/web?${WEB_API}`, body: serviceTagRule('AzureFrontDoor.Backend'), status: 200, code: null, source: 'service tags list' },
   {
-    what: 'a subnet rule without the Microsoft.Web endpoint, even with ignoreMissingVnetServiceEndpoint',
+    what: 'a subnet rule before the subnet has the Microsoft.Web endpoint',
     method: 'PATCH',
     path: `${ids.payments}/config/web?${WEB_API}`,
-    body: { properties: { ipSecurityRestrictions: [{ vnetSubnetResourceId: ids.data, ignoreMissingVnetServiceEndpoint: true, action: 'Allow', priority: 100, name: 'd' }] } },
-    status: 400,
-    code: 'BadRequest',
-    source: 'the field is not in the 2025-05-01 IpSecurityRestriction model',
+    body: { properties: { ipSecurityRestrictions: [{ vnetSubnetResourceId: ids.data, action: 'Allow', priority: 100, name: 'd' }] } },
+    status: 200,
+    code: null,
+    source: "the endpoint check is client-side: azure-cli access-restriction add --ignore-missing-endpoint sends the same rule; azure-powershell PR 14344",
   },
   {
     what: 'a subnet rule without joinViaServiceEndpoint/action',

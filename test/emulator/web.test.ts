@@ -166,30 +166,28 @@ describe('config/web', () => {
     expect(put.ipSecurityRestrictions!.map((r) => r.name)).toEqual(['c', 'Deny all']);
   });
 
-  it('refuses a subnet rule whose subnet lacks the Microsoft.Web service endpoint', async () => {
+  it('accepts a subnet rule before the subnet has the Microsoft.Web endpoint (the check is the clients\' own), and stores no ignoreMissingVnetServiceEndpoint', async () => {
+    const rule = { vnetSubnetResourceId: ids.data, action: 'Allow', priority: 100, name: 'from-data' };
+    const withFlag = await raw(emu, 'PATCH', `${ids.payments}/config/web?${WEB_API}`, {
+      body: { properties: { ipSecurityRestrictions: [{ ...rule, ignoreMissingVnetServiceEndpoint: true }] } },
+    });
+    expect(withFlag.status).toBe(200);
+    const { web } = sdk(emu.url);
+    const ok = await web.webApps.updateConfiguration('fn', 'payments-func', { ipSecurityRestrictions: [rule] });
+    expect(ok.ipSecurityRestrictions![0].vnetSubnetResourceId).toBe(ids.data);
+    const stored = await raw(emu, 'GET', `${ids.payments}/config/web?${WEB_API}`);
+    expect(stored.body.properties.ipSecurityRestrictions[0]).not.toHaveProperty('ignoreMissingVnetServiceEndpoint');
+  });
+
+  it('refuses a subnet rule for a subnet that does not exist', async () => {
     const { web } = sdk(emu.url);
     const err = await sdkError(
       web.webApps.updateConfiguration('fn', 'payments-func', {
-        ipSecurityRestrictions: [{ vnetSubnetResourceId: ids.data, action: 'Allow', priority: 100, name: 'from-data' }],
+        ipSecurityRestrictions: [{ vnetSubnetResourceId: `${ids.data}-missing`, action: 'Allow', priority: 100, name: 'nowhere' }],
       }),
     );
     expect(err).toMatchObject({ statusCode: 400, code: 'BadRequest' });
-    expect(err.message).toContain("does not have the service endpoint 'Microsoft.Web' enabled");
     expect((await web.webApps.getConfiguration('fn', 'payments-func')).ipSecurityRestrictions!.map((r) => r.name)).toEqual(['Allow all']);
-  });
-
-  it('refuses it with ignoreMissingVnetServiceEndpoint too (not in the 2025-05-01 model), and accepts a rule on a subnet with the endpoint', async () => {
-    const rule = { vnetSubnetResourceId: ids.data, action: 'Allow', priority: 100, name: 'from-data' };
-    const ignored = await raw(emu, 'PATCH', `${ids.payments}/config/web?${WEB_API}`, {
-      body: { properties: { ipSecurityRestrictions: [{ ...rule, ignoreMissingVnetServiceEndpoint: true }] } },
-    });
-    expect(ignored.status).toBe(400);
-    expect(ignored.body.error.message).toContain("does not have the service endpoint 'Microsoft.Web' enabled");
-    const { web } = sdk(emu.url);
-    const ok = await web.webApps.updateConfiguration('fn', 'payments-func', {
-      ipSecurityRestrictions: [{ vnetSubnetResourceId: ids.apps, action: 'Allow', priority: 100, name: 'from-apps' }],
-    });
-    expect(ok.ipSecurityRestrictions![0].vnetSubnetResourceId).toBe(ids.apps);
   });
 
   it('refuses a service tag Azure does not know with 400, and accepts known and regional ones', async () => {

@@ -15,10 +15,9 @@ describe('apply', () => {
     expect(port.calls.map((call) => `${call.method} ${call.target}`)).toEqual([
       `putSubnet ${APPS}`,
       `connectSiteToSubnet ${ORDERS}`,
-      `updateSiteConfig ${ORDERS}`,
       `updateSiteConfig ${PAYMENTS}`,
     ]);
-    expect(report.outcomes.map((outcome) => outcome.outcome)).toEqual(['updated', 'created', 'updated', 'updated']);
+    expect(report.outcomes.map((outcome) => outcome.outcome)).toEqual(['updated', 'created', 'updated']);
   });
 
   it('skips what depends on a failed action, with the reason, and never locks the callee', async () => {
@@ -26,8 +25,7 @@ describe('apply', () => {
     const report = await apply(openPlan(), port, fast);
     const byKind = Object.fromEntries(report.outcomes.map((outcome) => [outcome.kind, outcome]));
     expect(byKind['caller.connectToSubnet']).toMatchObject({ outcome: 'failed', error: { code: 'SubnetMissingRequiredDelegation', retry: 'fatal' }, attempts: 1 });
-    expect(byKind['caller.routeAllTraffic']).toMatchObject({ outcome: 'skipped', reason: expect.stringContaining('caller.connectToSubnet') });
-    expect(byKind['callee.restrictAccess'].outcome).toBe('skipped');
+    expect(byKind['callee.restrictAccess']).toMatchObject({ outcome: 'skipped', reason: expect.stringContaining('caller.connectToSubnet') });
     expect(port.calls.some((call) => call.target === PAYMENTS)).toBe(false);
   });
 
@@ -66,15 +64,18 @@ describe('apply', () => {
 
   it('never runs two writes to one virtual network at once', async () => {
     const callers = ['a', 'b', 'c', 'd'].map((name) => siteId('web', name));
-    const world = World.open();
+    const spoke = subnetId('spoke', 'apps');
+    const world = World.open().withSubnet(spoke, {}).withSite(siteId('web', 'billing-web'), {}, {}).withSite(siteId('fn', 'ledger'), {}, {});
     for (const caller of callers) world.withSite(caller, {}, {});
-    const plan = diff({ policies: [policy({ callers })], observed: world.observed(), now: NOW });
+    const policies = [policy({ callers }), policy({ name: 'billing', subnet: spoke, callers: [siteId('web', 'billing-web')], callees: [siteId('fn', 'ledger')] })];
+    const plan = diff({ policies, observed: world.observed(), now: NOW });
     const port = new RecordingPort();
     await apply(plan, port, { ...fast, concurrency: 8 });
     const vnetWrites = (call: { method: string }) => call.method === 'putSubnet' || call.method === 'connectSiteToSubnet';
-    expect(port.calls.filter(vnetWrites)).toHaveLength(5);
-    expect(port.maxOverlap(vnetWrites)).toBe(1);
-    // other writes (site config of a caller already connected) run beside them
+    const hubWrites = (call: { method: string; target: string }) => vnetWrites(call) && (call.target.includes('/virtualNetworks/hub/') || callers.includes(call.target));
+    expect(port.calls.filter(hubWrites)).toHaveLength(5);
+    expect(port.maxOverlap(hubWrites)).toBe(1);
+    // writes to another virtual network run beside them
     expect(port.maxOverlap(() => true)).toBeGreaterThan(1);
   });
 
@@ -83,8 +84,8 @@ describe('apply', () => {
     let clock = 0;
     const report = await apply(openPlan(), port, { ...fast, deadlineInMs: 1, now: () => clock++ });
     expect(port.calls).toHaveLength(1);
-    expect(report.pending).toHaveLength(3); // the deferred action and the two that wait for it
-    expect(report.outcomes.map((outcome) => outcome.outcome)).toEqual(['updated', 'skipped', 'skipped', 'skipped']);
+    expect(report.pending).toHaveLength(2); // the deferred action and the one that waits for it
+    expect(report.outcomes.map((outcome) => outcome.outcome)).toEqual(['updated', 'skipped', 'skipped']);
     expect(report.outcomes[1].reason).toMatch(/time budget/);
   });
 

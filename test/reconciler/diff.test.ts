@@ -1,5 +1,5 @@
 import { diff } from '../../src/reconciler/diff';
-import { applyModes } from '../../src/reconciler/modes';
+import { planTick } from '../../src/reconciler/tick';
 import type { Plan, PlannedAction } from '../../src/reconciler/plan';
 import { canonicalId } from '../../src/reconciler/resourceId';
 import { APPS, foreignRule, NOW, ORDERS, PAYMENTS, policy, siteId, subnetId, subnetRule, WEB_PLAN, World } from '../support/world';
@@ -20,14 +20,12 @@ describe('diff', () => {
 
   it('locks down an open pair in dependency order: subnet, caller, callee', () => {
     const result = plan(World.open());
-    expect(kinds(result)).toEqual(['subnet.enableAppServiceAccess', 'caller.connectToSubnet', 'caller.routeAllTraffic', 'callee.restrictAccess']);
+    expect(kinds(result)).toEqual(['subnet.enableAppServiceAccess', 'caller.connectToSubnet', 'callee.restrictAccess']);
     const subnet = action(result, 'subnet.enableAppServiceAccess')!;
     const connect = action(result, 'caller.connectToSubnet')!;
-    const routeAll = action(result, 'caller.routeAllTraffic')!;
     const callee = action(result, 'callee.restrictAccess')!;
     expect(connect.dependsOn).toEqual([subnet.id]);
-    expect(routeAll.dependsOn).toEqual([connect.id]);
-    expect(callee.dependsOn.sort()).toEqual([subnet.id, connect.id, routeAll.id].sort());
+    expect(callee.dependsOn.sort()).toEqual([subnet.id, connect.id].sort());
     expect(callee.write).toEqual({
       operation: 'updateSiteConfig',
       siteId: PAYMENTS,
@@ -118,11 +116,9 @@ describe('diff', () => {
     expect(action(result, 'caller.connectToSubnet')).toBeUndefined();
   });
 
-  it('enables route-all on an integrated caller that lost it', () => {
+  it('leaves route-all as the caller has it: service-endpoint traffic enters the subnet without it', () => {
     const world = World.lockedDown().withSite(ORDERS, { integrationSubnetId: canonicalId(APPS) }, { vnetRouteAllEnabled: false });
-    const result = plan(world);
-    expect(kinds(result)).toEqual(['caller.routeAllTraffic']);
-    expect(action(result, 'caller.routeAllTraffic')!.write).toEqual({ operation: 'updateSiteConfig', siteId: ORDERS, patch: { vnetRouteAllEnabled: true } });
+    expect(plan(world).actions).toEqual([]);
   });
 
   it('removes a rule it does not own in an exclusive policy and records it in full', () => {
@@ -173,7 +169,7 @@ describe('diff', () => {
     expect(callees[0].policies).toEqual(['inventory-to-payments', 'orders-to-payments']);
     expect((callees[0].write as { patch: { accessRules: unknown[] } }).patch.accessRules).toEqual([subnetRule(APPS, 'inventory-to-payments,orders-to-payments')]);
     expect(result.actions.filter((candidate) => candidate.kind === 'subnet.enableAppServiceAccess')).toHaveLength(1);
-    expect(callees[0].dependsOn).toHaveLength(5); // subnet + 2 × (connect, route-all)
+    expect(callees[0].dependsOn).toHaveLength(3); // subnet + 2 × connect
   });
 
   it('gives a callee reached from two subnets one rule per subnet', () => {
@@ -232,13 +228,19 @@ describe('diff', () => {
     const restrict = action(result, 'callee.restrictAccess')!;
     const enable = action(result, 'callee.enablePublicAccess')!;
     expect(enable.dependsOn).toContain(restrict.id);
-    expect(enable.write).toEqual({ operation: 'updateSiteConfig', siteId: PAYMENTS, patch: { publicNetworkAccess: 'Enabled' } });
+    expect(enable.write).toEqual({
+      operation: 'updateSiteConfig',
+      siteId: PAYMENTS,
+      patch: { publicNetworkAccess: 'Enabled' },
+      // refused if someone opened the callee again before it is published
+      expected: { accessRules: [subnetRule()], defaultAction: 'Deny' },
+    });
   });
 
   it('reports a missing callee and still repairs the caller', () => {
     const result = plan(World.open().without(PAYMENTS));
     expect(result.conditions).toEqual([expect.objectContaining({ reason: 'CalleeNotFound', resourceId: PAYMENTS })]);
-    expect(kinds(result)).toEqual(['subnet.enableAppServiceAccess', 'caller.connectToSubnet', 'caller.routeAllTraffic']);
+    expect(kinds(result)).toEqual(['subnet.enableAppServiceAccess', 'caller.connectToSubnet']);
   });
 
   it('reports a missing subnet and writes nothing for the policy', () => {
@@ -350,27 +352,29 @@ describe('diff: a caller moving to another subnet is never cut off', () => {
   });
 });
 
-describe('diff: route-all changes where a caller\'s calls come from', () => {
+describe('diff: the subnet\'s endpoint changes where its callers\' calls come from', () => {
   const outbound = foreignRule({ name: 'orders-outbound', ipAddress: '198.51.100.10/32', priority: 50 });
   const world = () =>
     World.lockedDown()
-      .withSite(ORDERS, { integrationSubnetId: canonicalId(APPS) }, { vnetRouteAllEnabled: false })
+      .withSubnet(APPS, { delegations: [{ name: 'd', serviceName: 'Microsoft.Web/serverFarms' }] })
+      .withSite(ORDERS, { integrationSubnetId: canonicalId(APPS), outboundAddresses: ['198.51.100.10'] }, { vnetRouteAllEnabled: true })
       .withSite(PAYMENTS, {}, { accessRules: [outbound], defaultAction: 'Deny', scmUseMain: true });
 
-  it('allows the subnet on the callee before route-all is turned on', () => {
+  it('allows the subnet on the callee before the endpoint is added, accepted before the endpoint exists', () => {
     const result = plan(world());
-    expect(kinds(result)).toEqual(['callee.admitCallers', 'caller.routeAllTraffic', 'callee.restrictAccess']);
-    expect(action(result, 'caller.routeAllTraffic')!.dependsOn).toContain(action(result, 'callee.admitCallers')!.id);
+    expect(kinds(result)).toEqual(['callee.admitCallers', 'subnet.enableAppServiceAccess', 'callee.restrictAccess']);
+    const admit = action(result, 'callee.admitCallers')!;
+    expect(action(result, 'subnet.enableAppServiceAccess')!.dependsOn).toEqual([admit.id]);
+    expect(admit.write).toEqual(expect.objectContaining({ patch: { accessRules: [outbound, subnetRule()] } }));
   });
 
-  it('never turns route-all on while another policy only audits a callee that would lose the caller', () => {
+  it('never moves the calls of a caller while another policy only audits a callee that would lose them', () => {
     const legacy = siteId('fn', 'legacy-func');
     const policies = [policy({ name: 'orders-to-legacy', callees: [legacy] }), policy({ name: 'orders-to-payments', mode: 'audit' })];
-    const w = world().withSite(legacy, {}, { accessRules: [subnetRule(APPS, 'orders-to-legacy')], defaultAction: 'Deny', scmUseMain: true });
-    const result = applyModes(diff({ policies, observed: w.observed(), now: NOW }), policies, { now: NOW });
-    const routeAll = action(result, 'caller.routeAllTraffic')!;
-    const admit = action(result, 'callee.admitCallers', PAYMENTS)!;
-    expect(routeAll.dependsOn).toContain(admit.id);
-    expect(admit.enforcement).toMatchObject({ apply: false, reason: 'audit' });
+    const w = world().withSite(legacy, {}, { accessRules: [outbound], defaultAction: 'Deny', scmUseMain: true });
+    const result = planTick({ policies, observed: w.observed(), now: NOW });
+    expect(action(result, 'callee.admitCallers', PAYMENTS)!.enforcement).toMatchObject({ apply: false, reason: 'audit' });
+    expect(action(result, 'subnet.enableAppServiceAccess')!.enforcement).toMatchObject({ apply: false, reason: 'unsafe' });
+    expect(result.conditions).toContainEqual(expect.objectContaining({ severity: 'error', reason: 'AuditedPairWouldBeCutOff', policy: 'orders-to-legacy' }));
   });
 });

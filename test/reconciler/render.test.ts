@@ -16,14 +16,12 @@ describe('plan rendering', () => {
       '    + delegations[Microsoft.Web/serverFarms]: Microsoft.Web/serverFarms',
       '+ caller orders-web: join subnet hub/apps (regional VNet integration)  [orders-to-payments]',
       '    + virtualNetworkSubnetId: /subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/hub/subnets/apps',
-      '~ caller orders-web: route all outbound traffic through the VNet  [orders-to-payments]',
-      '    ~ vnetRouteAllEnabled: false → true',
       '~ callee payments-func: add 1 rule(s), ipSecurityRestrictionsDefaultAction Allow → Deny, scmIpSecurityRestrictionsUseMain false → true  [orders-to-payments]',
       '    + ipSecurityRestrictions[ld-hub-apps]: ld-hub-apps Allow /subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/hub/subnets/apps p100',
       '    ~ ipSecurityRestrictionsDefaultAction: Allow → Deny',
       '    ~ scmIpSecurityRestrictionsUseMain: false → true',
       '',
-      'Plan: 4 change(s), 4 to apply.',
+      'Plan: 3 change(s), 3 to apply.',
     ]);
   });
 

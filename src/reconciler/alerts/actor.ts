@@ -48,7 +48,6 @@ const OPERATIONS: Record<DriftAspect, RegExp[]> = {
   serviceEndpoint: SUBNET,
   delegation: SUBNET,
   vnetIntegration: [/^microsoft\.web\/sites\/(networkconfig|virtualnetworkconnections)(\/.*)?\/(write|delete)$/i, /^microsoft\.web\/sites\/write$/i],
-  routeAllTraffic: SITE_CONFIG,
   accessRule: SITE_CONFIG,
   defaultAction: SITE_CONFIG,
   scm: SITE_CONFIG,

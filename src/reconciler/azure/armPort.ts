@@ -5,12 +5,16 @@
 import { WebSiteManagementClient, type IpSecurityRestriction, type Site, type SiteConfigResource } from '@azure/arm-appservice';
 import { MonitorClient } from '@azure/arm-monitor';
 import { NetworkManagementClient, type Subnet, type VirtualNetwork } from '@azure/arm-network';
+import { createDefaultHttpClient, type HttpClient } from '@azure/core-rest-pipeline';
 import { isImplicitRule, sameRules } from '../accessRules';
 import { ArmError, classifyRetry } from '../armError';
 import type { AccessRule, ObservedPlan, ObservedSite, ObservedSiteConfig, ObservedSubnet, ObservedVirtualNetwork } from '../observed';
 import type { ActivityRecord, AzurePort, ListScope, PortCallOptions, PutSubnetOptions, SiteConfigPatch, UpdateSiteConfigOptions } from '../port';
 import { canonicalId, parseResourceId, serverFarmParts, siteParts, subnetParts } from '../resourceId';
 import type { ArmConnection } from './connection';
+
+/** The Microsoft.Web api-version of the pinned SDK (@azure/arm-appservice). */
+const WEB_API_VERSION = '2025-05-01';
 
 export interface ArmPortOptions {
   /** Long-running operation polling interval; ARM's Retry-After wins when larger. */
@@ -48,10 +52,15 @@ async function guarded<T>(resourceId: string, work: () => Promise<T>): Promise<T
 
 function toAccessRule(rule: IpSecurityRestriction): AccessRule {
   const copy: AccessRule = {};
+  const fields = rule as Record<string, unknown>;
   for (const key of ['name', 'description', 'action', 'priority', 'ipAddress', 'subnetMask', 'vnetSubnetResourceId', 'vnetTrafficTag', 'subnetTrafficTag', 'tag', 'headers'] as const) {
-    if (rule[key] !== undefined && rule[key] !== null) (copy as Record<string, unknown>)[key] = rule[key];
+    if (fields[key] !== undefined && fields[key] !== null) (copy as Record<string, unknown>)[key] = fields[key];
   }
   return copy;
+}
+
+function addressList(addresses: string | undefined): string[] {
+  return (addresses ?? '').split(',').map((address) => address.trim()).filter((address) => address !== '');
 }
 
 function effectiveDefault(explicit: string | undefined, rules: AccessRule[]): 'Allow' | 'Deny' {
@@ -81,6 +90,8 @@ function toObservedSubnet(subnet: Subnet): ObservedSubnet {
       .filter((link) => (link.linkedResourceType ?? '').toLowerCase() === 'microsoft.web/serverfarms' && link.link)
       .map((link) => canonicalId(link.link!)),
     provisioningState: subnet.provisioningState,
+    natGatewayId: subnet.natGateway?.id ? canonicalId(subnet.natGateway.id) : undefined,
+    routeTableId: subnet.routeTable?.id ? canonicalId(subnet.routeTable.id) : undefined,
     etag: subnet.etag,
     body: JSON.parse(JSON.stringify(subnet)) as Record<string, unknown>,
   };
@@ -109,6 +120,7 @@ function toObservedSite(site: Site, fallbackId: string): ObservedSite {
     integrationSubnetId: site.virtualNetworkSubnetId ? canonicalId(site.virtualNetworkSubnetId) : undefined,
     publicNetworkAccess: site.publicNetworkAccess,
     outboundIpAddresses: outboundAddresses(site),
+    outboundAddresses: addressList(site.outboundIpAddresses),
   };
 }
 
@@ -133,11 +145,13 @@ export class ArmPort implements AzurePort {
   readonly #web = new Map<string, WebSiteManagementClient>();
   readonly #network = new Map<string, NetworkManagementClient>();
   readonly #monitor = new Map<string, MonitorClient>();
+  readonly #httpClient: HttpClient;
 
   constructor(connection: ArmConnection, options: ArmPortOptions = {}) {
     this.#connection = connection;
     this.#pollIntervalInMs = options.pollIntervalInMs ?? 2000;
     this.#retryOptions = options.retryOptions;
+    this.#httpClient = connection.httpClient ?? createDefaultHttpClient();
   }
 
   /** One client per subscription and SDK, made on first use. */
@@ -152,17 +166,17 @@ export class ArmPort implements AzurePort {
 
   #webClient(subscriptionId: string): WebSiteManagementClient {
     const { credential, endpoint, scopes } = this.#connection;
-    return this.#client(this.#web, subscriptionId, () => new WebSiteManagementClient(credential, subscriptionId, { endpoint, credentials: { scopes }, retryOptions: this.#retryOptions }));
+    return this.#client(this.#web, subscriptionId, () => new WebSiteManagementClient(credential, subscriptionId, { endpoint, credentials: { scopes }, retryOptions: this.#retryOptions, httpClient: this.#httpClient }));
   }
 
   #networkClient(subscriptionId: string): NetworkManagementClient {
     const { credential, endpoint, scopes } = this.#connection;
-    return this.#client(this.#network, subscriptionId, () => new NetworkManagementClient(credential, subscriptionId, { endpoint, credentialScopes: scopes, retryOptions: this.#retryOptions }));
+    return this.#client(this.#network, subscriptionId, () => new NetworkManagementClient(credential, subscriptionId, { endpoint, credentialScopes: scopes, retryOptions: this.#retryOptions, httpClient: this.#httpClient }));
   }
 
   #monitorClient(subscriptionId: string): MonitorClient {
     const { credential, endpoint, scopes } = this.#connection;
-    return this.#client(this.#monitor, subscriptionId, () => new MonitorClient(credential, subscriptionId, { endpoint, credentialScopes: scopes, retryOptions: this.#retryOptions }));
+    return this.#client(this.#monitor, subscriptionId, () => new MonitorClient(credential, subscriptionId, { endpoint, credentialScopes: scopes, retryOptions: this.#retryOptions, httpClient: this.#httpClient }));
   }
 
   getVirtualNetwork(virtualNetworkId: string, options: PortCallOptions = {}): Promise<ObservedVirtualNetwork> {
@@ -242,14 +256,15 @@ export class ArmPort implements AzurePort {
   updateSiteConfig(siteId: string, patch: SiteConfigPatch, options: UpdateSiteConfigOptions = {}): Promise<void> {
     return guarded(siteId, async () => {
       const { subscriptionId, resourceGroup, name } = siteParts(siteId);
-      if (options.expectedAccessRules || options.expectedScmAccessRules) {
+      if (options.expectedAccessRules || options.expectedScmAccessRules || options.expectedDefaultAction) {
         // Rule arrays are replaced whole: never drop a rule someone added after the observation.
         const current = toObservedSiteConfig(await this.#webClient(subscriptionId).webApps.getConfiguration(resourceGroup, name, { abortSignal: options.abortSignal }));
         const changed =
           (options.expectedAccessRules && !sameRules(current.accessRules, options.expectedAccessRules)) ||
-          (options.expectedScmAccessRules && !sameRules(current.scmAccessRules, options.expectedScmAccessRules));
+          (options.expectedScmAccessRules && !sameRules(current.scmAccessRules, options.expectedScmAccessRules)) ||
+          (options.expectedDefaultAction && current.defaultAction !== options.expectedDefaultAction);
         if (changed) {
-          throw new ArmError(`the access rules of ${name} changed after they were observed; not overwritten`, 'PreconditionFailed', 412, 'slow', siteId);
+          throw new ArmError(`the access restrictions of ${name} changed after they were observed; not overwritten`, 'PreconditionFailed', 412, 'slow', siteId);
         }
       }
       const config: SiteConfigResource = {};

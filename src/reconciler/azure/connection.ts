@@ -3,6 +3,7 @@
  * path serves Azure and the emulator; only these values differ.
  */
 import type { AccessToken, TokenCredential } from '@azure/core-auth';
+import type { HttpClient } from '@azure/core-rest-pipeline';
 import { AzureAuthorityHosts, DefaultAzureCredential } from '@azure/identity';
 
 export interface ArmConnection {
@@ -14,6 +15,8 @@ export interface ArmConnection {
   credentialKind: 'static-token' | 'default-azure-credential';
   /** Entra ID authority the credential signs in with (not used with a static token). */
   authorityHost?: string;
+  /** The transport under the SDK pipelines; default: HTTPS. Tests pass one that calls the emulator in process. */
+  httpClient?: HttpClient;
 }
 
 export const CLOUDS: Record<string, { endpoint: string; audience: string; authorityHost: string }> = {

@@ -1,0 +1,75 @@
+/**
+ * What every aspect of the diff reads (policies indexed by resource, the observation) and
+ * writes (action drafts, conditions, unchanged resources). Built once per diff.
+ */
+import type { Observation, ObservedState } from '../observed';
+import type { ActionKind, PlanCondition, PlannedAction } from '../plan';
+import type { LockdownPolicy } from '../policy/types';
+import { canonicalId, shortName } from '../resourceId';
+
+export interface Blocker {
+  reason: string;
+  message: string;
+}
+
+/** An action before its dependencies are resolved: it names the kinds it waits for. */
+export type ActionDraft = Omit<PlannedAction, 'id' | 'dependsOn' | 'enforcement'> & { blocker?: Blocker };
+
+export const actionId = (kind: ActionKind, resourceId: string): string => `${kind}:${resourceId}`;
+
+export interface DiffContext {
+  observed: ObservedState;
+  now: string;
+  /** Every policy naming the resource; `enforcing*` keeps the ones whose desired state is written. */
+  bySubnet: Map<string, LockdownPolicy[]>;
+  byCaller: Map<string, LockdownPolicy[]>;
+  byCallee: Map<string, LockdownPolicy[]>;
+  /** Subnet -> the App Service plan that may integrate with it (ARM allows one). */
+  subnetPlans: Map<string, string>;
+  subnetBlockers: Map<string, Blocker>;
+  callerBlockers: Map<string, Blocker>;
+  drafts: Map<string, ActionDraft>;
+  conditions: PlanCondition[];
+  unchanged: string[];
+}
+
+export function names(policies: LockdownPolicy[]): string[] {
+  return [...new Set(policies.map((policy) => policy.name))].sort();
+}
+
+export function isSuspended(policy: LockdownPolicy, now: string): boolean {
+  if (!policy.suspend) return false;
+  return policy.suspend.until === undefined || Date.parse(policy.suspend.until) > Date.parse(now);
+}
+
+export function isEnforcing(policy: LockdownPolicy, now: string): boolean {
+  return policy.mode === 'enforce' && !isSuspended(policy, now);
+}
+
+/**
+ * A shared resource's desired state comes from the policies that enforce it; audit and
+ * suspended policies write nothing of their own. With no enforcing policy, the others describe
+ * what would be written (reported only).
+ */
+export function desiredFrom(policies: LockdownPolicy[], now: string): LockdownPolicy[] {
+  const enforcing = policies.filter((policy) => isEnforcing(policy, now));
+  return enforcing.length > 0 ? enforcing : policies;
+}
+
+export function addCondition(context: DiffContext, severity: PlanCondition['severity'], blocker: Blocker, policies: LockdownPolicy[], resourceId: string): void {
+  for (const policy of policies) context.conditions.push({ severity, reason: blocker.reason, message: blocker.message, policy: policy.name, resourceId });
+}
+
+export function addDraft(context: DiffContext, draft: ActionDraft): void {
+  context.drafts.set(actionId(draft.kind, canonicalId(draft.resourceId)), draft);
+}
+
+export function hasDraft(context: DiffContext, kind: ActionKind, resourceId: string): boolean {
+  return context.drafts.has(actionId(kind, canonicalId(resourceId)));
+}
+
+export function unavailable(what: string, id: string, observation: Observation<unknown> | undefined): Blocker {
+  if (!observation || observation.status === 'found') return { reason: `${what}Unreadable`, message: `${what.toLowerCase()} ${shortName(id)} was not read` };
+  if (observation.status === 'missing') return { reason: `${what}NotFound`, message: `${what.toLowerCase()} ${shortName(id)} does not exist` };
+  return { reason: `${what}Unreadable`, message: `${what.toLowerCase()} ${shortName(id)} could not be read: ${observation.error.code}: ${observation.error.message}` };
+}
