@@ -1,4 +1,5 @@
 /** The subscription's Activity Log (Administrative category) and its $filter / $select query. */
+import type { Clock } from './clock';
 import { errors } from './errors';
 import { parseResourceId, TENANT_ID, uuid } from './ids';
 import type { ActivityEvent, LocalizableString } from './types';
@@ -41,8 +42,19 @@ const HTTP_STATUS: Record<number, [string, string]> = {
 
 const ticks = (ms: number) => (BigInt(ms) + 62135596800000n) * 10000n;
 
+/** The Activity Log keeps 90 days (learn.microsoft.com/azure/azure-monitor/essentials/activity-log). */
+export const RETENTION_MS = 90 * 24 * 60 * 60 * 1000;
+
 export class ActivityLog {
   private events: ActivityEvent[] = [];
+  /** Told of every entry as it is recorded (the Event Grid system topic listens). */
+  onRecorded?: (event: ActivityEvent) => void;
+
+  constructor(
+    private readonly clock: Clock,
+    /** events become visible to queries this long after they happen (submissionTimestamp) */
+    private readonly ingestionDelayInMs = 0,
+  ) {}
 
   clear(): void {
     this.events = [];
@@ -53,7 +65,7 @@ export class ActivityLog {
   }
 
   record(e: EventInput): ActivityEvent {
-    const now = Date.now();
+    const now = this.clock.now();
     const eventDataId = uuid();
     const parsed = parseResourceId(e.resourceId);
     const provider = parsed?.provider ?? 'Microsoft.Resources';
@@ -105,11 +117,12 @@ export class ActivityLog {
       status: ls(e.status),
       subStatus: statusCodeName ? ls(statusCodeName, `${statusText} (HTTP Status Code: ${e.httpStatus})`) : ls('', ''),
       eventTimestamp: new Date(now).toISOString(),
-      submissionTimestamp: new Date(now).toISOString(),
+      submissionTimestamp: new Date(now + this.ingestionDelayInMs).toISOString(),
       subscriptionId: e.subscriptionId,
       tenantId: TENANT_ID,
     };
     this.events.push(event);
+    this.onRecorded?.(event);
     return event;
   }
 
@@ -122,6 +135,7 @@ export class ActivityLog {
     const clauses = filter.trim().split(/\s+and\s+/i);
     const preds: ((e: ActivityEvent) => boolean)[] = [];
     let hasStart = false;
+    const now = this.clock.now();
     for (const clause of clauses) {
       const m = /^\(?\s*(\w+)\s+(eq|ge|le|gt|lt)\s+'([^']*)'\s*\)?$/i.exec(clause.trim());
       if (!m) throw errors.insightsBadRequest(`The $filter '${filter}' is invalid: cannot parse '${clause}'.`);
@@ -134,6 +148,11 @@ export class ActivityLog {
         if (Number.isNaN(t)) throw errors.insightsBadRequest(`The $filter '${filter}' is invalid: '${value}' is not a valid date-time.`);
         if (op === 'eq') throw errors.insightsBadRequest(`The $filter '${filter}' is invalid: eventTimestamp supports only ge and le.`);
         if (op === 'ge' || op === 'gt') hasStart = true;
+        // a start beyond the retention is refused, not clipped (Azure/azure-cli#4885: "Bad Request" past 90 days)
+        if ((op === 'ge' || op === 'gt') && t < now - RETENTION_MS)
+          throw errors.insightsBadRequest(
+            `The $filter '${filter}' is invalid: the start time '${value}' is more than 90 days in the past; the Activity Log keeps events for 90 days.`,
+          );
         preds.push((e) => {
           const et = Date.parse(e.eventTimestamp);
           return op === 'ge' ? et >= t : op === 'gt' ? et > t : op === 'le' ? et <= t : et < t;
@@ -177,7 +196,9 @@ export class ActivityLog {
       throw errors.insightsBadRequest(
         `The $filter '${filter}' is invalid: it must contain the start time (eventTimestamp ge '<ISO 8601 date-time>').`,
       );
-    let value: any[] = this.events.filter((e) => preds.every((p) => p(e))).reverse();
+    // not yet ingested, or past the retention: not in any answer
+    const visible = (e: ActivityEvent) => Date.parse(e.submissionTimestamp) <= now && Date.parse(e.eventTimestamp) >= now - RETENTION_MS;
+    let value: any[] = this.events.filter((e) => visible(e) && preds.every((p) => p(e))).reverse();
     value = structuredClone(value);
     if (select && select.trim()) {
       const wanted = select.split(',').map((s) => s.trim()).filter(Boolean);

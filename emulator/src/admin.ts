@@ -22,6 +22,9 @@ export function createAdmin(core: EmulatorCore): EmulatorAdmin {
     setRbac: (allowedActions: string[] | null) => core.rbac.set(allowedActions),
     setThrottle: (throttle: ThrottleOptions | undefined) => core.throttle.configure(throttle),
     activityLog: () => core.activity.all(),
+    setEventSubscription: (subscription) => core.eventGrid.configure(subscription),
+    events: () => structuredClone(core.eventGrid.emitted),
+    eventsSettled: () => core.eventGrid.settled(),
   };
 }
 
@@ -88,6 +91,9 @@ export async function handleAdminHttp(admin: EmulatorAdmin, core: EmulatorCore, 
               'PUT /_admin/rbac {allowedActions: string[] | null}',
               'PUT /_admin/throttle {reads?, writes?} | false | null',
               'GET /_admin/activity',
+              'PUT /_admin/event-subscription {url, includedEventTypes?, burstWindowInMs?, duplicates?, reorder?, maxAttempts?} | null',
+              'GET /_admin/event-subscription',
+              'GET /_admin/events',
             ],
           },
         };
@@ -130,6 +136,13 @@ export async function handleAdminHttp(admin: EmulatorAdmin, core: EmulatorCore, 
         return { status: 200, body: { enabled: core.throttle.enabled } };
       case 'GET /activity':
         return { status: 200, body: admin.activityLog() };
+      case 'PUT /event-subscription':
+        admin.setEventSubscription(body === null || body === undefined ? undefined : body);
+        return { status: 200, body: { subscription: core.eventGrid.current() ?? null } };
+      case 'GET /event-subscription':
+        return { status: 200, body: { subscription: core.eventGrid.current() ?? null } };
+      case 'GET /events':
+        return { status: 200, body: admin.events() };
       default:
         return { status: 404, body: { error: { code: 'NotFound', message: `unknown admin endpoint: ${route}` } } };
     }

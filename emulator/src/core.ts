@@ -1,5 +1,7 @@
 /** The emulator's shared state and services, independent of HTTP. */
 import { ActivityLog } from './activityLog';
+import { EventGridPublisher } from './eventGrid';
+import { systemClock, type Clock } from './clock';
 import { Faults } from './faults';
 import { stableGuid } from './ids';
 import { LroManager } from './lro';
@@ -23,7 +25,9 @@ export class EmulatorCore {
   readonly throttle: Throttle;
   readonly faults = new Faults();
   readonly rbac: Rbac;
-  readonly activity = new ActivityLog();
+  readonly activity: ActivityLog;
+  readonly eventGrid = new EventGridPublisher();
+  readonly clock: Clock;
   readonly identities: Record<string, Identity>;
   readonly retryAfter: number;
   readonly listPageSize: number;
@@ -33,12 +37,15 @@ export class EmulatorCore {
 
   constructor(options: EmulatorOptions = {}) {
     this.store = new Store(options.historyLimit ?? 10000);
-    this.lros = new LroManager(options.lroInProgressPolls ?? 1, options.lroMaxDurationMs ?? 10000);
-    this.throttle = new Throttle(options.throttle);
+    this.clock = options.clock ?? systemClock;
+    this.lros = new LroManager(options.lroInProgressPolls ?? 1, options.lroMaxDurationMs ?? 10000, this.clock);
+    this.throttle = new Throttle(options.throttle, this.clock);
+    this.activity = new ActivityLog(this.clock, options.activityLogIngestionDelayInMs ?? 0);
     this.rbac = new Rbac(options.rbac?.allowedActions ?? null);
     this.identities = { ...(options.identities ?? {}) };
     this.retryAfter = options.retryAfterSeconds ?? 1;
     this.listPageSize = options.listPageSize ?? 100;
+    this.activity.onRecorded = (event) => this.eventGrid.publish(event);
     this.seed(options.topology ?? EMPTY_TOPOLOGY);
   }
 

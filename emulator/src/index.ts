@@ -1,10 +1,12 @@
 /** ARM emulator: a local HTTPS Azure Resource Manager for the real Azure SDK clients. */
 export { startEmulator } from './server';
+export { AdvancingClock, ManualClock, systemClock, type Clock } from './clock';
 export type {
   ActivityEvent,
   EmulatorAdmin,
   EmulatorOptions,
   EmulatorStateSnapshot,
+  EventSubscriptionSpec,
   FaultKind,
   FaultSpec,
   Identity,
@@ -12,6 +14,7 @@ export type {
   OutOfBandRequest,
   RateLimit,
   RecordedExchange,
+  ResourceEvent,
   RunningEmulator,
   ThrottleOptions,
 } from './types';

@@ -5,6 +5,7 @@
  * service, an operation nobody polls still ends: once `maxDurationMs` has passed it is finished the
  * next time anything looks at it.
  */
+import type { Clock } from './clock';
 import { key, uuid } from './ids';
 
 export type LroStatus = 'InProgress' | 'Succeeded' | 'Failed';
@@ -30,6 +31,7 @@ export class LroManager {
   constructor(
     private inProgressPolls: number,
     private maxDurationMs: number,
+    private readonly clock: Clock,
   ) {}
 
   clear(): void {
@@ -49,7 +51,7 @@ export class LroManager {
       lockKey: key(o.lockId),
       status: 'InProgress',
       pollsLeft: Math.max(0, this.inProgressPolls),
-      startedAt: Date.now(),
+      startedAt: this.clock.now(),
       fail: o.fail,
       onComplete: o.onComplete,
     };
@@ -74,7 +76,7 @@ export class LroManager {
   }
 
   private overdue(op: Lro): boolean {
-    return Date.now() - op.startedAt >= this.maxDurationMs;
+    return this.clock.now() - op.startedAt >= this.maxDurationMs;
   }
 
   /** one status poll: answers InProgress while polls are left, then ends the operation */

@@ -113,8 +113,9 @@ export async function processArmRequest(core: EmulatorCore, inc: IncomingArmRequ
       // ---- RBAC, then ARM's linked access checks on resources referenced by the body
       if (inc.actor === undefined && core.rbac.enabled) {
         if (!core.rbac.allows(route.action)) throw authorizationFailed(principal, route.action, scope);
-        for (const l of route.linked?.(ctx) ?? [])
-          if (!core.rbac.allows(l.action)) throw linkedAuthorizationFailed(principal, route.action, scope, l.action, l.scope);
+        // every denied link is named at once, as ARM does ("action(s) ... on the linked scope(s) ... (respectively)")
+        const denied = (route.linked?.(ctx) ?? []).filter((l) => !core.rbac.allows(l.action));
+        if (denied.length) throw linkedAuthorizationFailed(principal, route.action, scope, denied);
       }
       // ---- faults
       if (inc.actor === undefined) {

@@ -41,9 +41,9 @@ export const authorizationFailed = (who: Principal, action: string, scope: strin
     `The client '${who.caller}' with object id '${who.objectId}' does not have authorization to perform action '${action}' over scope '${scope}' or the scope is invalid. If access was recently granted, please refresh your credentials.`,
   );
 
-export const linkedAuthorizationFailed = (who: Principal, action: string, scope: string, linkedAction: string, linkedScope: string) =>
+export const linkedAuthorizationFailed = (who: Principal, action: string, scope: string, denied: { action: string; scope: string }[]) =>
   new ArmError(
     403,
     'LinkedAuthorizationFailed',
-    `The client '${who.caller}' with object id '${who.objectId}' has permission to perform action '${action}' on scope '${scope}'; however, it does not have permission to perform action(s) '${linkedAction}' on the linked scope(s) '${linkedScope}' (respectively) or the linked scope(s) are invalid.`,
+    `The client '${who.caller}' with object id '${who.objectId}' has permission to perform action '${action}' on scope '${scope}'; however, it does not have permission to perform action(s) '${denied.map((d) => d.action).join(',')}' on the linked scope(s) '${denied.map((d) => d.scope).join(',')}' (respectively) or the linked scope(s) are invalid.`,
   );

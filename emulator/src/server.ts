@@ -100,6 +100,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     caCertPath: tls.caPath,
     stop: () =>
       (stopped ??= new Promise<void>((resolve) => {
+        core.eventGrid.configure(undefined);
+        core.eventGrid.clear();
         server.close(() => resolve());
         server.closeAllConnections();
       })),

@@ -2,7 +2,8 @@
  * The sites/config/web model: default values, the implicit unmatched-rule of access restrictions,
  * and the merge/validation rules App Service applies on PUT/PATCH.
  */
-import { ArmError, errors } from './errors';
+import { checkServiceTag } from '../../src/reconciler/serviceTags';
+import { errors } from './errors';
 import { eqi, isIpOrCidr, parseSubnetId } from './ids';
 import type { SiteRec, SubnetRec } from './state';
 
@@ -100,15 +101,15 @@ export const implicitRule = (action: 'Allow' | 'Deny') => ({
 });
 
 /**
- * What GET shows: the stored rules plus the implicit unmatched rule. With rules and no default
- * action App Service appends "Deny all"; with no rules it shows a single rule for the effective
- * default ("Allow all" unless the default action is Deny). With rules and an explicit default action
- * nothing is appended (the default action field tells it).
+ * What GET shows: the stored rules plus the implicit unmatched rule, always last. Its action is the
+ * effective default: the explicit default action when one is set, otherwise "Deny all" after rules
+ * and "Allow all" when there are none (learn.microsoft.com/azure/app-service/app-service-ip-restrictions,
+ * "unmatched rule action").
  */
 export function rulesWithImplicit(rules: any[], defaultAction: unknown): any[] {
   const list = (rules ?? []).map((r) => ({ ...r }));
-  if (list.length === 0) return [implicitRule(eqi(defaultAction as string, 'Deny') ? 'Deny' : 'Allow')];
-  if (defaultAction === undefined || defaultAction === null || defaultAction === '') list.push(implicitRule('Deny'));
+  const explicit = eqi(defaultAction as string, 'Deny') ? 'Deny' : eqi(defaultAction as string, 'Allow') ? 'Allow' : undefined;
+  list.push(implicitRule(explicit ?? (list.length ? 'Deny' : 'Allow')));
   return list;
 }
 
@@ -140,30 +141,34 @@ export function normalizeRules(input: unknown, field: string, lookupSubnet: Subn
       throw errors.badRequest(`${field}[${i}]: Tag '${rule.tag}' is invalid.`);
     if (rule.priority !== undefined && (!Number.isInteger(rule.priority) || (rule.priority as number) < 0))
       throw errors.badRequest(`${field}[${i}]: Priority must be a non-negative 32-bit integer.`);
+    if (hasIp && eqi(rule.tag as string, 'ServiceTag')) {
+      // App Service answers rule errors with code BadRequest (hashicorp/terraform-provider-azurerm#13327:
+      // "IpSecurityRestriction is in..."); the exact wording for an unknown tag is not documented
+      const unknown = String(rule.ipAddress).split(',').map((s) => s.trim()).find((t) => !checkServiceTag(t).known);
+      if (unknown !== undefined)
+        throw errors.badRequest(`${field}[${i}]: IpSecurityRestriction is invalid: '${unknown}' is not a valid service tag.`);
+    }
     if (hasIp && !eqi(rule.tag as string, 'ServiceTag')) {
       const ips = String(rule.ipAddress).split(',').map((s) => s.trim());
       if (!(ips.length === 1 && eqi(ips[0], 'Any')) && !ips.every(isIpOrCidr))
         throw errors.badRequest(`${field}[${i}]: '${rule.ipAddress}' is not a valid IP address or CIDR range.`);
     }
     if (hasVnet) {
-      const ignore = raw.ignoreMissingVnetServiceEndpoint === true;
+      // A subnet rule is accepted whether or not the subnet has the Microsoft.Web service endpoint
+      // yet: the endpoint check is the clients' (azure-cli `az webapp config access-restriction add`
+      // checks the subnet itself unless --ignore-missing-endpoint, then sends the same rule with no
+      // extra field; azure-powershell PR 14344 likewise; the portal's "Ignore missing Microsoft.Web
+      // service endpoints" has no field in the 2025-05-01 model to send). The rule matches nothing
+      // until the endpoint exists. `ignoreMissingVnetServiceEndpoint` is not in the model and is
+      // not stored. The subnet must exist (stricter where unsure).
       const parsed = parseSubnetId(rule.vnetSubnetResourceId as string);
       if (!parsed)
         throw errors.badRequest(`${field}[${i}]: VnetSubnetResourceId '${rule.vnetSubnetResourceId}' is not a valid subnet resource id.`);
-      const subnet = lookupSubnet(rule.vnetSubnetResourceId as string);
-      if (!ignore) {
-        if (!subnet)
-          throw errors.badRequest(
-            `Subnet '${parsed.subnet}' of virtual network '${parsed.vnet}' in resource group '${parsed.resourceGroup}' could not be found. Set ignoreMissingVnetServiceEndpoint to true to skip this validation.`,
-          );
-        const hasEndpoint = subnet.props.serviceEndpoints.some((e) => eqi(e.service, 'Microsoft.Web'));
-        if (!hasEndpoint)
-          throw new ArmError(
-            400,
-            'BadRequest',
-            `The subnet '${subnet.name}' of virtual network '${parsed.vnet}' does not have the service endpoint 'Microsoft.Web' enabled. Enable the 'Microsoft.Web' service endpoint on the subnet or set ignoreMissingVnetServiceEndpoint to true for the access restriction rule '${rule.name ?? i}'.`,
-          );
-      }
+      if (!lookupSubnet(rule.vnetSubnetResourceId as string))
+        throw errors.badRequest(
+          `Subnet '${parsed.subnet}' of virtual network '${parsed.vnet}' in resource group '${parsed.resourceGroup}' could not be found.`,
+        );
+      delete rule.ignoreMissingVnetServiceEndpoint;
       rule.vnetTrafficTag = rule.vnetTrafficTag ?? 0;
       rule.subnetTrafficTag = rule.subnetTrafficTag ?? 0;
     }

@@ -1,4 +1,5 @@
 /** ARM-style throttling: per-subscription token buckets for reads and writes. */
+import type { Clock } from './clock';
 import type { RateLimit, ThrottleOptions } from './types';
 
 export const DEFAULT_LIMITS: { reads: RateLimit; writes: RateLimit } = {
@@ -10,14 +11,18 @@ export type RequestKind = 'read' | 'write';
 
 class TokenBucket {
   private tokens: number;
-  private last = Date.now();
+  private last: number;
 
-  constructor(readonly limit: RateLimit) {
+  constructor(
+    readonly limit: RateLimit,
+    private readonly clock: Clock,
+  ) {
     this.tokens = limit.burst;
+    this.last = clock.now();
   }
 
   private refill(): void {
-    const now = Date.now();
+    const now = this.clock.now();
     this.tokens = Math.min(this.limit.burst, this.tokens + ((now - this.last) / 1000) * this.limit.perSecond);
     this.last = now;
   }
@@ -39,7 +44,10 @@ export class Throttle {
   private limits: { reads: RateLimit; writes: RateLimit } | null;
   private buckets = new Map<string, TokenBucket>();
 
-  constructor(options: ThrottleOptions | undefined) {
+  constructor(
+    options: ThrottleOptions | undefined,
+    private readonly clock: Clock,
+  ) {
     this.limits = null;
     this.configure(options);
   }
@@ -62,7 +70,7 @@ export class Throttle {
     const k = `${subscriptionId.toLowerCase()}|${kind}`;
     let b = this.buckets.get(k);
     if (!b) {
-      b = new TokenBucket(kind === 'read' ? this.limits.reads : this.limits.writes);
+      b = new TokenBucket(kind === 'read' ? this.limits.reads : this.limits.writes, this.clock);
       this.buckets.set(k, b);
     }
     return b;

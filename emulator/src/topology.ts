@@ -54,6 +54,7 @@ export interface Topology {
       networkSecurityGroupId?: string;
       routeTableId?: string;
       natGatewayId?: string;
+      serviceEndpointPolicyIds?: string[];
     }[];
   }[];
 }
@@ -139,7 +140,8 @@ export function topologyToRecords(t: Topology): { subscriptionId: string; resour
       if (s.networkSecurityGroupId) props.networkSecurityGroup = { id: s.networkSecurityGroupId };
       if (s.routeTableId) props.routeTable = { id: s.routeTableId };
       if (s.natGatewayId) props.natGateway = { id: s.natGatewayId };
-      for (const ref of [s.networkSecurityGroupId, s.routeTableId, s.natGatewayId]) if (ref) addRg(rgOf(ref));
+      if (s.serviceEndpointPolicyIds?.length) props.serviceEndpointPolicies = s.serviceEndpointPolicyIds.map((id) => ({ id }));
+      for (const ref of [s.networkSecurityGroupId, s.routeTableId, s.natGatewayId, ...(s.serviceEndpointPolicyIds ?? [])]) if (ref) addRg(rgOf(ref));
       const subnet: SubnetRec = {
         type: 'subnet',
         id: subnetId(sub, v.resourceGroup, v.name, s.name),

@@ -1,7 +1,12 @@
 /** Public types of the ARM emulator. */
+import type { EventSubscriptionSpec, ResourceEvent } from './eventGrid';
+import type { Clock } from './clock';
 import type { Topology } from './topology';
 
+export type { Clock } from './clock';
+
 export type { Topology } from './topology';
+export type { EventSubscriptionSpec, ResourceEvent } from './eventGrid';
 
 export interface RateLimit {
   /** bucket size (requests allowed in a burst) */
@@ -40,6 +45,13 @@ export interface EmulatorOptions {
   listPageSize?: number;
   /** Keep at most this many history snapshots (oldest dropped); default 10000. */
   historyLimit?: number;
+  /** Time source of throttling, long-running operation durations and the Activity Log; default the system clock. Tests pass a ManualClock or an AdvancingClock. */
+  clock?: Clock;
+  /**
+   * How long after a write its Activity Log events become visible to queries (Azure: minutes);
+   * default 0. Measured on `clock`.
+   */
+  activityLogIngestionDelayInMs?: number;
 }
 
 export interface RunningEmulator {
@@ -76,6 +88,12 @@ export interface EmulatorAdmin {
   setRbac(allowedActions: string[] | null): void;
   setThrottle(throttle: ThrottleOptions | undefined): void;
   activityLog(): ActivityEvent[];
+  /** Where the subscription's Event Grid system topic delivers (undefined: nowhere), with its fault options. */
+  setEventSubscription(subscription: EventSubscriptionSpec | undefined): void;
+  /** Every event emitted so far, delivered or not. */
+  events(): ResourceEvent[];
+  /** Resolves once every event emitted so far was delivered (or given up). */
+  eventsSettled(): Promise<void>;
 }
 
 export interface EmulatorStateSnapshot {

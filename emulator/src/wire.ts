@@ -137,8 +137,13 @@ export function renderSiteConfig(recs: Recs, s: SiteRec): any {
   };
 }
 
-export function renderSwift(_recs: Recs, s: SiteRec): any {
-  const properties: Record<string, unknown> = { swiftSupported: true };
+const NO_VNET_TIERS = ['free', 'shared', 'dynamic'];
+
+/** whether the site's plan can use regional VNet integration at all (swiftSupported) */
+export const planSupportsSwift = (plan: FarmRec | undefined): boolean => !plan || !NO_VNET_TIERS.includes(plan.sku.tier.toLowerCase());
+
+export function renderSwift(recs: Recs, s: SiteRec): any {
+  const properties: Record<string, unknown> = { swiftSupported: planSupportsSwift(of<FarmRec>(recs, s.serverFarmId, 'farm')) };
   if (s.virtualNetworkSubnetId) properties.subnetResourceId = s.virtualNetworkSubnetId;
   return {
     id: `${s.id}/networkConfig/virtualNetwork`,

@@ -41,6 +41,8 @@ Options:
   --detailed-exitcode                 plan: exit 0 no changes, 2 changes, 1 error
   --fail-on-invalid                   plan/apply: exit 1 if any policy file is invalid
   --dry-run                           apply: plan and report, write nothing
+  --follow-external-links             follow links that leave the policy folder (default: each is an
+                                      error that freezes every write); also LOCKDOWN_FOLLOW_EXTERNAL_LINKS
   --limit <n>                         history: how many events (default 20)
   -h, --help
 
@@ -73,6 +75,7 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
         'detailed-exitcode': { type: 'boolean', default: false },
         'fail-on-invalid': { type: 'boolean', default: false },
         'dry-run': { type: 'boolean', default: false },
+        'follow-external-links': { type: 'boolean', default: false },
         limit: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -93,13 +96,15 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
     return 1;
   }
   const policyPaths = paths.length > 0 ? paths : ['policies'];
+  const followExternalLinks = switchOn(io, values['follow-external-links'], 'LOCKDOWN_FOLLOW_EXTERNAL_LINKS');
+  if (followExternalLinks === undefined) return 1;
 
   switch (command) {
     case 'schema':
       io.stdout(JSON.stringify(policyJsonSchema(), null, 2));
       return 0;
     case 'validate': {
-      const loaded = await loadPolicies(policyPaths);
+      const loaded = await loadPolicies(policyPaths, { followExternalLinks });
       if (output === 'json') {
         io.stdout(JSON.stringify({ files: loaded.files, invalidFiles: loaded.invalidFiles, problems: loaded.problems, policies: loaded.policies.map((p) => p.name) }, null, 2));
       } else {
@@ -109,7 +114,7 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
       return loaded.problems.some((problem) => problem.severity === 'error') ? 1 : 0;
     }
     case 'scopes': {
-      const loaded = await loadPolicies(policyPaths);
+      const loaded = await loadPolicies(policyPaths, { followExternalLinks });
       for (const problem of loaded.problems) io.stderr(formatProblem(problem));
       // A partial list would leave the role missing where an invalid file points.
       if (loaded.invalidFiles.length > 0) return 1;
@@ -120,14 +125,8 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
     case 'plan':
     case 'apply': {
       const logger = createLogger({ level: io.env.LOCKDOWN_LOG_LEVEL ?? 'silent' });
-      let dryRun: boolean;
-      try {
-        // The same switch as the Function's app setting, parsed as strictly (fail closed).
-        dryRun = values['dry-run'] || booleanSetting(io.env, 'LOCKDOWN_DRY_RUN', false);
-      } catch (error) {
-        io.stderr((error as Error).message);
-        return 1;
-      }
+      const dryRun = switchOn(io, values['dry-run'], 'LOCKDOWN_DRY_RUN');
+      if (dryRun === undefined) return 1;
       const port = armPortFromEnv(io.env, io.stderr);
       if (!port) return 1;
       const report = await runTick({
@@ -136,6 +135,7 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
         logger,
         apply: command === 'apply',
         dryRun,
+        followExternalLinks,
         haltOnInvalidPolicies: values['fail-on-invalid'],
       });
       if (report.halted) {
@@ -184,6 +184,16 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
     default:
       io.stderr(`unknown command "${command}"\n\n${USAGE}`);
       return 1;
+  }
+}
+
+/** A flag, or the Function's app setting for the same switch parsed as strictly (fail closed); undefined once it said why not. */
+function switchOn(io: CliIo, flag: boolean | undefined, setting: string): boolean | undefined {
+  try {
+    return flag === true || booleanSetting(io.env, setting, false);
+  } catch (error) {
+    io.stderr((error as Error).message);
+    return undefined;
   }
 }
 

@@ -1,5 +1,6 @@
 /** Function app entry point (v4 programming model): registers every function. */
 import { app } from '@azure/functions';
+import { lockdownEvents } from './lockdownEvents';
 import { reconcileTimer } from './reconcileTimer';
 import { readSchedule } from './settings';
 import { statusHttp } from './statusHttp';
@@ -19,4 +20,11 @@ app.http('lockdownStatus', {
   authLevel: 'function',
   route: 'lockdown/status',
   handler: (request, context) => statusHttp(request, context),
+});
+
+// Resource-write events of the subscription's Event Grid system topic (see the README for the subscription and its filters).
+app.eventGrid('lockdownEvents', {
+  handler: async (event, context) => {
+    await lockdownEvents(event, context);
+  },
 });

@@ -3,13 +3,16 @@
  * (the timer trigger's own singleton lock covers scale-out).
  */
 import type { InvocationContext, Timer } from '@azure/functions';
-import { afterTick, type AfterTickReport } from '../reconciler/alerts/afterTick';
+import { afterTick, errorFields, type AfterTickReport } from '../reconciler/alerts/afterTick';
+import { readAlertSettings } from '../reconciler/alerts/settings';
 import { ArmPort } from '../reconciler/azure/armPort';
 import { connectionFromSettings } from '../reconciler/azure/connection';
-import { createLogger } from '../reconciler/logger';
+import { acquireEveryGroup, type Lease, type LeaseStore } from '../reconciler/events/lease';
+import { createLogger, type Logger } from '../reconciler/logger';
 import { runTick, type TickReport } from '../reconciler/tick';
 import { hostLogStream } from './hostLogStream';
 import { readPolicyRevision } from './policyRevision';
+import { leaseStoreFromSettings } from './leases';
 import { readSettings, type ReconcilerSettings } from './settings';
 
 /** In-flight reads and sends are aborted this long after the deadline... */
@@ -33,7 +36,7 @@ let tickInProgress = false;
 
 export interface TickSummary {
   tickId?: string;
-  skipped?: 'previous tick still running';
+  skipped?: 'previous tick still running' | 'targeted reconciles still running';
   actions: number;
   outcomes: Record<string, number>;
   pending: number;
@@ -52,6 +55,26 @@ function summarize(report: TickReport): TickSummary {
     pending: report.apply?.pending.length ?? 0,
     invalidFiles: report.policies.invalidFiles,
   };
+}
+
+/** How long the tick waits for targeted reconciles (resource events) to finish before it skips. */
+export const EVENT_RECONCILE_WAIT_MS = 60_000;
+
+/**
+ * The lease over every group of pairs, so no targeted reconcile runs during the tick. 'busy'
+ * when they did not finish in time; undefined when leases are unavailable (the state storage
+ * is down): the tick is the backstop and runs regardless, and targeted reconciles, which
+ * need the lease, do not run meanwhile.
+ */
+async function holdEveryGroup(logger: Logger, holder: string, ttlInMs: number, abortSignal: AbortSignal): Promise<{ store: LeaseStore; lease: Lease } | 'busy' | undefined> {
+  try {
+    const store = leaseStoreFromSettings(readAlertSettings());
+    const lease = await acquireEveryGroup(store, holder, ttlInMs, { waitInMs: EVENT_RECONCILE_WAIT_MS, abortSignal });
+    return lease ? { store, lease } : 'busy';
+  } catch (error) {
+    logger.warn({ event: 'lockdown.leaseUnavailable', error: errorFields(error) }, `leases unavailable, the tick runs without one: ${(error as Error).message}`);
+    return undefined;
+  }
 }
 
 export async function reconcileTimer(timer: Timer, context: InvocationContext): Promise<TickSummary> {
@@ -82,25 +105,42 @@ export async function reconcileTimer(timer: Timer, context: InvocationContext): 
   try {
     for (const adjustment of settings.adjustments) logger.warn({ event: 'lockdown.settingAdjusted' }, adjustment);
     if (timer.isPastDue) logger.warn({ event: 'lockdown.pastDue' }, 'timer is past due');
-    const connection = connectionFromSettings();
-    logger.info({ event: 'lockdown.connection', endpoint: connection.endpoint, credential: connection.credentialKind }, 'connecting to ARM');
-    const port = new ArmPort(connection);
-    const tickLogger = logger.child({ invocationId: context.invocationId });
-    const report = await runTick({
-      policyPaths: settings.policyPaths,
-      port,
-      logger: tickLogger,
-      apply: true,
-      dryRun: settings.dryRun,
-      policyRevision,
-      applyOptions: { deadlineInMs, abortSignal: controller.signal },
-    });
-    const alerts = await afterTick(report, { port, logger: tickLogger, deadlineInMs, abortSignal: controller.signal });
-    const summary: TickSummary = { ...summarize(report), alerts };
-    logger.info({ event: 'lockdown.tickDone', ...summary, policyRevision, durationInMs: Date.now() - startedAt }, 'tick finished');
-    return summary;
+    const held = await holdEveryGroup(logger, context.invocationId, abortAt - startedAt + ABORT_GRACE_MS, controller.signal);
+    if (held === 'busy') {
+      logger.warn({ event: 'lockdown.tickSkipped', invocationId: context.invocationId }, 'targeted reconciles kept their leases too long; this tick is skipped');
+      return { skipped: 'targeted reconciles still running', actions: 0, outcomes: {}, pending: 0, invalidFiles: [] };
+    }
+    try {
+      return await tickAndAlert(settings, policyRevision, logger, context, startedAt, deadlineInMs, controller.signal);
+    } finally {
+      if (held) await held.store.release(held.lease).catch(() => undefined);
+    }
   } finally {
     clearTimeout(abortTimer);
     tickInProgress = false;
   }
+}
+
+async function tickAndAlert(
+  settings: ReconcilerSettings,
+  policyRevision: string | undefined,
+  logger: Logger, context: InvocationContext, startedAt: number, deadlineInMs: number, abortSignal: AbortSignal): Promise<TickSummary> {
+  const connection = connectionFromSettings();
+  logger.info({ event: 'lockdown.connection', endpoint: connection.endpoint, credential: connection.credentialKind }, 'connecting to ARM');
+  const port = new ArmPort(connection);
+  const tickLogger = logger.child({ invocationId: context.invocationId });
+  const report = await runTick({
+    policyPaths: settings.policyPaths,
+    port,
+    logger: tickLogger,
+    apply: true,
+    dryRun: settings.dryRun,
+    followExternalLinks: settings.followExternalLinks,
+    policyRevision,
+    applyOptions: { deadlineInMs, abortSignal },
+  });
+  const alerts = await afterTick(report, { port, logger: tickLogger, deadlineInMs, abortSignal });
+  const summary: TickSummary = { ...summarize(report), alerts };
+  logger.info({ event: 'lockdown.tickDone', ...summary, policyRevision, durationInMs: Date.now() - startedAt }, 'tick finished');
+  return summary;
 }

@@ -11,6 +11,8 @@ export interface ReconcilerSettings {
   /** host.json's functionTimeout; undefined when it is unlimited (-1). */
   functionTimeoutInMs?: number;
   dryRun: boolean;
+  /** Follow links in the policy folder whose target is outside it (LOCKDOWN_FOLLOW_EXTERNAL_LINKS). */
+  followExternalLinks: boolean;
   logLevel: string;
   /** Settings that were changed to something safe, and why (logged as `lockdown.settingAdjusted`). */
   adjustments: string[];
@@ -95,6 +97,7 @@ export function readSettings(env: Record<string, string | undefined> = process.e
     timeBudgetInMs,
     functionTimeoutInMs,
     dryRun: booleanSetting(env, 'LOCKDOWN_DRY_RUN', false),
+    followExternalLinks: booleanSetting(env, 'LOCKDOWN_FOLLOW_EXTERNAL_LINKS', false),
     logLevel: env.LOCKDOWN_LOG_LEVEL || 'info',
     adjustments,
   };

@@ -26,7 +26,9 @@ const BY_CODE: Record<string, RetryClass> = {
   toomanyrequests: 'retryable',
   subscriptionrequeststhrottled: 'retryable',
   operationnotallowed: 'fatal',
-  conflict: 'retryable',
+  // App Service's Conflict is a standing clash (e.g. "Adding this VNET would exceed the App Service
+  // Plan VNET limit of 1"), not a busy resource: that one is AnotherOperationInProgress.
+  conflict: 'slow',
   internalservererror: 'retryable',
   serviceunavailable: 'retryable',
   gatewaytimeout: 'retryable',

@@ -10,7 +10,7 @@
 import { isSuspended } from './diff';
 import type { Plan, PlannedAction } from './plan';
 import { EVERY_RESOURCE, type FrozenResource, type LockdownPolicy } from './policy/types';
-import { canonicalId, appOfSlot } from './resourceId';
+import { canonicalId } from './resourceId';
 
 export interface ModeOptions {
   now: string;
@@ -24,10 +24,13 @@ export function applyModes(plan: Plan, policies: LockdownPolicy[], options: Mode
   const frozen = new Map((options.frozenResources ?? []).map((resource) => [resource.id, resource.file]));
   const filter = (action: PlannedAction): PlannedAction => {
     if (!action.enforcement.apply) return action;
-    // a slot is frozen with its app: an invalid file naming the app may mean its slots too
-    const frozenBy = frozen.get(canonicalId(action.resourceId)) ?? frozen.get(appOfSlot(action.resourceId) ?? '') ?? frozen.get(EVERY_RESOURCE);
-    if (frozenBy) {
-      return { ...action, enforcement: { apply: false, reason: 'invalidPolicy', detail: `named in the invalid policy file ${frozenBy}: nothing it names is written until it is fixed` } };
+    const namedBy = frozenAncestor(frozen, canonicalId(action.resourceId));
+    if (namedBy) {
+      return { ...action, enforcement: { apply: false, reason: 'invalidPolicy', detail: `named in the invalid policy file ${namedBy}: nothing it names is written until it is fixed` } };
+    }
+    const unknownIn = frozen.get(EVERY_RESOURCE);
+    if (unknownIn) {
+      return { ...action, enforcement: { apply: false, reason: 'invalidPolicy', detail: `what the policy file ${unknownIn} names cannot be told: nothing is written until it is fixed` } };
     }
     if (options.dryRun) return { ...action, enforcement: { apply: false, reason: 'dryRun', detail: 'dry run: nothing is written' } };
     const behind = action.policies.map((name) => byName.get(name)).filter((policy): policy is LockdownPolicy => policy !== undefined);
@@ -44,4 +47,15 @@ export function applyModes(plan: Plan, policies: LockdownPolicy[], options: Mode
     return action;
   };
   return { ...plan, actions: plan.actions.map(filter) };
+}
+
+/** The file that froze this resource or one it belongs to (a virtual network freezes its subnets). */
+function frozenAncestor(frozen: Map<string, string>, id: string): string | undefined {
+  // `/subscriptions/s/resourcegroups/g/providers/ns/type/name[/type/name...]`: drop one type/name pair at a time.
+  const segments = id.split('/');
+  for (let length = segments.length; length >= 9; length -= 2) {
+    const file = frozen.get(segments.slice(0, length).join('/'));
+    if (file) return file;
+  }
+  return frozen.get(id);
 }

@@ -18,12 +18,6 @@ export interface AccessRule {
   /** "Default" | "XffProxy" | "ServiceTag". */
   tag?: string;
   headers?: Record<string, string[]>;
-  /**
-   * Accept a subnet rule before the subnet has the Microsoft.Web service endpoint ("Ignore
-   * missing Microsoft.Web service endpoints" in the portal): a callee can admit a subnet before
-   * the endpoint moves its callers' calls onto it.
-   */
-  ignoreMissingVnetServiceEndpoint?: boolean;
 }
 
 export interface ServiceEndpoint {

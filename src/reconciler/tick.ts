@@ -28,12 +28,16 @@ export interface TickOptions {
   /** Stop before observing when any policy file is invalid (CLI --fail-on-invalid). */
   haltOnInvalidPolicies?: boolean;
   dryRun?: boolean;
+  /** Follow links that leave the policy folder (otherwise each is a problem that freezes every write). */
+  followExternalLinks?: boolean;
   now?: () => Date;
   readConcurrency?: number;
   applyOptions?: Omit<ApplyOptions, 'onOutcome'>;
   tickId?: string;
   /** The git commit of the policies being enforced (from the package), carried into status, history and alerts. */
   policyRevision?: string;
+  /** Policies already loaded (and possibly narrowed to a targeted reconcile's): `policyPaths` is then not read. */
+  loaded?: LoadedPolicies;
 }
 
 export interface TickReport {
@@ -67,7 +71,7 @@ export async function runTick(options: TickOptions): Promise<TickReport> {
   const revision = options.policyRevision ? { policyRevision: options.policyRevision } : {};
   const startedAt = now().toISOString();
 
-  const loaded = await loadPolicies(options.policyPaths);
+  const loaded = options.loaded ?? (await loadPolicies(options.policyPaths, { followExternalLinks: options.followExternalLinks }));
   for (const problem of loaded.problems) {
     log[problem.severity === 'error' ? 'error' : 'warn'](
       { event: 'lockdown.policyProblem', file: problem.file, line: problem.line, column: problem.column, path: problem.path, policy: problem.policy },

@@ -58,6 +58,8 @@ describe('actor', () => {
     expect(activityWindow(request, { now })).toEqual({ from: request.lastInSyncAt, to: request.detectedAt, truncated: 'none' });
     expect(activityWindow({ ...request, lastInSyncAt: undefined }, { now })).toEqual({ from: '2026-11-27T13:00:00.000Z', to: request.detectedAt, truncated: 'noInSyncObservation' });
     expect(activityWindow({ ...request, lastInSyncAt: '2026-01-01T00:00:00.000Z' }, { now }).truncated).toBe('retention');
+    // an hour inside the 90 days: ARM refuses a start past them, and the query reaches it after `now`
+    expect(activityWindow({ ...request, lastInSyncAt: '2026-01-01T00:00:00.000Z' }, { now }).from).toBe('2026-08-30T14:05:00.000Z');
   });
 
   it('never starts the window after its end: an in-sync time at or after the detection falls back to 24 h', () => {

@@ -7,7 +7,7 @@ import { runAlerting } from '../../src/reconciler/alerts/alerting';
 import { LogSink } from '../../src/reconciler/alerts/sinks/log';
 import { SinkError, type AlertSink } from '../../src/reconciler/alerts/sinks/sink';
 import { WebhookSink } from '../../src/reconciler/alerts/sinks/webhook';
-import { HOOK_PATHS, startAlertWorld, WEBHOOK_SECRET, type AlertWorld } from '../support/alertHarness';
+import { HOOK_PATHS, listedChanges, startAlertWorld, WEBHOOK_SECRET, type AlertWorld } from '../support/alertHarness';
 import { ids, OPERATOR, pairPolicy, subnetPutBody } from '../support/emulatorWorld';
 
 const find = (map: Record<string, any>, id: string) => Object.entries(map).find(([key]) => key.toLowerCase() === id.toLowerCase())?.[1];
@@ -197,13 +197,17 @@ describe('alerts on persisting drift (audit mode)', () => {
     await portal('erin@example.test', `${ids.payments}/config/web`, { properties: { ipSecurityRestrictionsDefaultAction: 'Allow', scmIpSecurityRestrictionsUseMain: false } });
     await portal('alice@example.test', `${ids.payments}/config/web`, { properties: { publicNetworkAccess: 'Disabled' } });
     const report = await alerts.world.tick();
+    alerts.ingest();
     const sinks = [new LogSink(alerts.logger), new WebhookSink(`${alerts.receiver.url}${HOOK_PATHS.webhook}`, WEBHOOK_SECRET)];
+    const now = () => new Date(alerts.clock.now());
     const pass = (runId: string) =>
-      runAlerting(report, { store, port: alerts.world.port, sinks, logger: alerts.logger, renotifyAfterInMs: 0, actorWaitInMs: 0, runId, delivery: { backoffInMs: 1 } });
+      runAlerting(report, { store, port: alerts.world.port, sinks, logger: alerts.logger, renotifyAfterInMs: 0, actorWaitInMs: 0, runId, delivery: { backoffInMs: 1 }, now });
     const results = await Promise.all([pass('run-a'), pass('run-b'), pass('run-c'), pass('run-d')]);
+    // Two changes (erin's two differences are one alert), three differences, each listed once.
     const alertIds = alerts.webhookAlerts().map((alert) => alert.alertId);
-    expect(alertIds).toHaveLength(3);
-    expect(new Set(alertIds).size).toBe(3);
+    expect(alertIds).toHaveLength(2);
+    expect(new Set(alertIds).size).toBe(2);
+    expect(listedChanges(alerts.webhookAlerts()).map((change) => change.aspect).sort()).toEqual(['defaultAction', 'routeAllTraffic', 'scm']);
     expect(results.reduce((sum, result) => sum + result.delivered.length, 0)).toBe(3);
   });
 });
@@ -241,6 +245,7 @@ describe('reliable delivery', () => {
     alerts.receiver.requests.length = 0;
     await portal('erin@example.test', `${ids.payments}/config/web`, { properties: { ipSecurityRestrictionsDefaultAction: 'Allow', scmIpSecurityRestrictionsUseMain: false } });
     const report = await alerts.world.tick();
+    alerts.ingest();
     const controller = new AbortController();
     let sends = 0;
     const cutOff: AlertSink = {
@@ -251,7 +256,7 @@ describe('reliable delivery', () => {
         throw new SinkError('webhook: request failed (AbortError)', false);
       },
     };
-    const options = { store: alerts.store, port: alerts.world.port, logger: alerts.logger, renotifyAfterInMs: 0, actorWaitInMs: 0, delivery: { backoffInMs: 1 } };
+    const options = { store: alerts.store, port: alerts.world.port, logger: alerts.logger, renotifyAfterInMs: 0, actorWaitInMs: 0, delivery: { backoffInMs: 1 }, now: () => new Date(alerts.clock.now()) };
     const cut = await runAlerting(report, { ...options, sinks: [new LogSink(alerts.logger), cutOff], abortSignal: controller.signal, deadlineInMs: Date.now() + 60_000 });
     expect(cut.events).toHaveLength(2);
     expect(cut).toMatchObject({ delivered: [], pending: 2, leftForNextTick: { deliveries: 2, actorLookups: 0 } });
@@ -264,9 +269,10 @@ describe('reliable delivery', () => {
     expect(next).toMatchObject({ pending: 0, delivered: [expect.anything(), expect.anything()] });
     expect(next.leftForNextTick).toBeUndefined();
     const sent = alerts.webhookAlerts();
-    expect(sent.map((alert) => alert.aspect).sort()).toEqual(['defaultAction', 'scm']);
+    expect(sent).toHaveLength(1);
+    expect(listedChanges(sent).map((change) => change.aspect).sort()).toEqual(['defaultAction', 'scm']);
     expect(sent.every((alert) => alert.actor.caller === 'erin@example.test')).toBe(true);
-    expect(new Set(alerts.logAlerts().filter((line) => line.alertId && stored.some(({ value }) => value.alert!.alertId === line.alertId)).map((line) => line.alertId)).size).toBe(2);
+    expect(new Set(alerts.logAlerts().filter((line) => line.alertId && stored.some(({ value }) => value.alert!.alertId === line.alertId)).map((line) => line.alertId)).size).toBe(1);
   });
 
   it('keeps an undelivered alert pending and delivers it on the next tick, once, without failing the reconcile', async () => {
@@ -279,12 +285,13 @@ describe('reliable delivery', () => {
     alerts.receiver.script.clear();
     // Other sinks were not held back by the failing one, and not sent twice after.
     const teamsAfterFirst = alerts.receiver.accepted(HOOK_PATHS.teams).length;
-    expect(teamsAfterFirst).toBe(first.alerts.alerting!.events);
+    expect(teamsAfterFirst).toBe(3); // one per changed resource
 
     const second = await alerts.tickAndAlert();
     expect(second.alerts.alerting!.pending).toBe(0);
-    expect(alerts.webhookAlerts()).toHaveLength(first.alerts.alerting!.events);
-    expect(new Set(alerts.webhookAlerts().map((alert) => alert.alertId)).size).toBe(first.alerts.alerting!.events);
+    expect(alerts.webhookAlerts()).toHaveLength(teamsAfterFirst);
+    expect(new Set(alerts.webhookAlerts().map((alert) => alert.alertId)).size).toBe(teamsAfterFirst);
+    expect(new Set(listedChanges(alerts.webhookAlerts()).map((change) => change.key)).size).toBe(first.alerts.alerting!.events);
     expect(alerts.receiver.accepted(HOOK_PATHS.teams)).toHaveLength(teamsAfterFirst);
   });
 
@@ -307,18 +314,17 @@ describe('an actor not yet in the Activity Log when Lockdown repaired the change
   });
 
   it('is still found on the next tick, in the window from the last in-sync observation to the detection', async () => {
-    // The emulator's Activity Log, as it looks while erin's write is still being ingested, then once it is.
-    let ingested = false;
+    // The emulator's Activity Log shows erin's write only once the ingestion delay has passed.
     const windows: { from: string; to: string }[] = [];
     const port = {
       listActivity: (scope: string, from: string, to: string, options?: { abortSignal?: AbortSignal }) => {
         windows.push({ from, to });
-        return ingested ? alerts.world.port.listActivity(scope, from, to, options) : Promise.resolve([]);
+        return alerts.world.port.listActivity(scope, from, to, options);
       },
     };
     const sinks = [new LogSink(alerts.logger), new WebhookSink(`${alerts.receiver.url}${HOOK_PATHS.webhook}`, WEBHOOK_SECRET)];
     const pass = (report: Parameters<typeof runAlerting>[0]) =>
-      runAlerting(report, { store: alerts.store, port, sinks, logger: alerts.logger, ownCallers: [OPERATOR], renotifyAfterInMs: 0, actorWaitInMs: 10 * 60_000, delivery: { backoffInMs: 1 } });
+      runAlerting(report, { store: alerts.store, port, sinks, logger: alerts.logger, ownCallers: [OPERATOR], renotifyAfterInMs: 0, actorWaitInMs: 10 * 60_000, delivery: { backoffInMs: 1 }, now: () => new Date(alerts.clock.now()) });
 
     await portal('erin@example.test', `${ids.payments}/config/web`, { properties: { ipSecurityRestrictionsDefaultAction: 'Allow' } });
     const repaired = await alerts.world.tick();
@@ -327,7 +333,8 @@ describe('an actor not yet in the Activity Log when Lockdown repaired the change
     expect(first.pending).toBe(1);
     expect(alerts.receiver.requests).toEqual([]);
 
-    ingested = true;
+    expect(windows.length).toBeGreaterThan(0); // it looked, and the log had nothing yet
+    alerts.ingest();
     const next = await pass(await alerts.world.tick()); // in sync now: the repair moved lastInSyncAt past the detection
     expect(next.delivered).toHaveLength(1);
     expect(alerts.webhookAlerts()).toEqual([
@@ -343,5 +350,24 @@ describe('an actor not yet in the Activity Log when Lockdown repaired the change
 
     await pass(await alerts.world.tick());
     expect(alerts.webhookAlerts()).toHaveLength(1);
+  });
+});
+
+describe('the Activity Log keeps 90 days', () => {
+  it('names the actor of a change made more than 90 days after the last in-sync observation, searching only inside the 90 days', async () => {
+    alerts = await startAlertWorld();
+    alerts.world.writePolicies({ 'orders.yaml': pairPolicy() });
+    await alerts.tickAndAlert(); // locked down
+    alerts.world.writePolicies({ 'orders.yaml': pairPolicy({ mode: 'audit' }) });
+    await alerts.tickAndAlert(); // in sync: the last in-sync observation
+    alerts.clock.advance(91 * 24 * 60 * 60 * 1000);
+    alerts.receiver.requests.length = 0;
+    alerts.world.emulator.admin.clearRequests();
+    await portal('erin@example.test', `${ids.payments}/config/web`, { properties: { ipSecurityRestrictionsDefaultAction: 'Allow' } });
+    await alerts.tickAndAlert();
+    // the emulator refuses a start older than 90 days (400), so a found actor proves the window was cut inside them
+    expect(opened()).toEqual([expect.objectContaining({ aspect: 'defaultAction', actor: expect.objectContaining({ caller: 'erin@example.test' }) })]);
+    const queries = alerts.world.emulator.admin.requests().filter((exchange) => exchange.operationId === 'ActivityLogs_List');
+    expect(queries.filter((exchange) => exchange.status !== 200)).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 /** The timer Function runs alerting and status after the tick; their failures never fail it. */
 import { InvocationContext } from '@azure/functions';
 import { reconcileTimer } from '../../src/functions/reconcileTimer';
-import { HOOK_PATHS, startAlertWorld, type AlertWorld } from '../support/alertHarness';
+import { HOOK_PATHS, listedChanges, startAlertWorld, type AlertWorld } from '../support/alertHarness';
 import { OPERATOR_TOKEN, pairPolicy } from '../support/emulatorWorld';
 
 const timer = { isPastDue: false, schedule: { adjustForDST: false }, scheduleStatus: { last: '', next: '', lastUpdated: '' } };
@@ -27,7 +27,11 @@ it('alerts and records status after the tick', async () => {
   expect(summary.outcomes).toMatchObject({ updated: 2, created: 1 });
   expect(summary.alerts).toMatchObject({ failed: [], statusesWritten: 1 });
   expect(summary.alerts!.alerting!.delivered.length).toBe(summary.alerts!.alerting!.events);
-  expect(alerts.receiver.accepted(HOOK_PATHS.webhook)).toHaveLength(summary.alerts!.alerting!.events);
+  // One alert per changed resource (subnet, caller, callee), listing each of its differences once.
+  expect(alerts.receiver.accepted(HOOK_PATHS.webhook)).toHaveLength(3);
+  const listed = listedChanges(alerts.webhookAlerts()).map((change) => change.key);
+  expect(new Set(listed).size).toBe(summary.alerts!.alerting!.events);
+  expect(listed).toHaveLength(summary.alerts!.alerting!.events);
   expect(lines.some((line) => line.includes('"event":"lockdown.alert"'))).toBe(true);
   expect(lines.join('\n')).not.toContain(HOOK_PATHS.webhook);
   expect((await alerts.store.listStatus()).length).toBe(1);
@@ -91,8 +95,8 @@ it('past the deadline leaves every alert pending, and the next tick delivers the
   expect(next.alerts!.alerting!.leftForNextTick).toBeUndefined();
   expect(next.alerts!.alerting!.delivered).toHaveLength(events);
   const sent = alerts.webhookAlerts();
-  expect(sent).toHaveLength(events);
-  expect(new Set(sent.map((alert) => alert.alertId))).toEqual(new Set(stored.map(({ value }) => value.alert!.alertId)));
+  expect(sent).toHaveLength(3);
+  expect(new Set(listedChanges(sent).map((change) => change.key))).toEqual(new Set(stored.map(({ value }) => value.key)));
   expect(alerts.world.writes()).toEqual([]);
   for (const { value } of await alerts.store.listDrift()) {
     expect(value.alert!.status).toBe('sent');

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { reconcileTimer } from '../../src/functions/reconcileTimer';
 import { runCli } from '../../src/cli/main';
-import { ids, OPERATOR_TOKEN, pairPolicy, startEmulatorWorld, type EmulatorWorld } from '../support/emulatorWorld';
+import { cliOn, ids, OPERATOR_TOKEN, pairPolicy, startEmulatorWorld, type EmulatorWorld } from '../support/emulatorWorld';
 
 let world: EmulatorWorld;
 beforeEach(async () => {
@@ -16,12 +16,7 @@ beforeEach(async () => {
 });
 afterEach(() => world.stop());
 
-function cli(args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const env = { LOCKDOWN_ARM_ENDPOINT: world.emulator.url, LOCKDOWN_ARM_TOKEN: OPERATOR_TOKEN, LOCKDOWN_POLL_INTERVAL_MS: '0' };
-  return runCli(args, { stdout: (text) => out.push(text), stderr: (text) => err.push(text), env }).then((code) => ({ code, out: out.join('\n'), err: err.join('\n') }));
-}
+const cli = (args: string[]) => cliOn(world, args);
 
 describe('timer Function', () => {
   const saved = { ...process.env };

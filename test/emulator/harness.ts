@@ -7,6 +7,7 @@ import { WebSiteManagementClient } from '@azure/arm-appservice';
 import { MonitorClient } from '@azure/arm-monitor';
 import { NetworkManagementClient } from '@azure/arm-network';
 import { startEmulator } from '../../emulator/src/index';
+import { recordTraffic } from '../support/trafficRecorder';
 import type { EmulatorOptions, RunningEmulator, Topology } from '../../emulator/src/index';
 
 export const SUB = '11111111-1111-1111-1111-111111111111';
@@ -54,8 +55,11 @@ export function sdk(url: string, opts: { token?: string; maxRetries?: number } =
   };
 }
 
+/** a fresh emulator whose traffic, error paths included, is validated against the specs after the run (trafficRecorder.ts) */
 export async function start(options: EmulatorOptions = {}): Promise<RunningEmulator> {
-  return startEmulator({ topology: demoTopology(), retryAfterSeconds: 0, ...options });
+  const emulator = await startEmulator({ topology: demoTopology(), retryAfterSeconds: 0, ...options });
+  recordTraffic(emulator, { requestsWrittenByTests: true });
+  return emulator;
 }
 
 export interface RawResponse {

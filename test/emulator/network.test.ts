@@ -2,7 +2,7 @@
  * Microsoft.Network through the real @azure/arm-network client: virtual networks, subnets, the
  * subnet PUT as a long-running operation with full-replace semantics.
  */
-import type { RunningEmulator } from '../../emulator/src/index';
+import { ManualClock, type RunningEmulator } from '../../emulator/src/index';
 import { find, ids, NET_API, raw, readyTopology, sdk, sdkError, start } from './harness';
 
 let emu: RunningEmulator;
@@ -122,11 +122,13 @@ describe('subnet PUT', () => {
   });
 
   it('ends an operation nobody polls after lroMaxDurationMs, as the real service would', async () => {
-    emu = await start({ lroMaxDurationMs: 150 });
+    const clock = new ManualClock();
+    emu = await start({ lroMaxDurationMs: 150, clock });
     const { network } = sdk(emu.url);
     await network.subnets.beginCreateOrUpdate('net', 'hub', 'apps', { addressPrefix: '10.10.1.0/24' }, fast); // abandoned
+    clock.advance(149);
     expect((await raw(emu, 'PUT', `${ids.data}?${NET_API}`, { body: { properties: { addressPrefix: '10.10.2.0/24' } } })).status).toBe(429);
-    await new Promise((r) => setTimeout(r, 200));
+    clock.advance(1);
     expect((await network.subnets.get('net', 'hub', 'apps')).provisioningState).toBe('Succeeded');
     await network.subnets.beginCreateOrUpdateAndWait('net', 'hub', 'data', { addressPrefix: '10.10.2.0/24' }, fast);
   });
@@ -173,5 +175,15 @@ describe('subnet PUT', () => {
     const stale = await raw(emu, 'PUT', `${ids.apps}?${NET_API}`, { body: { properties: { addressPrefix: '10.10.1.0/24' } }, headers: { 'if-match': 'W/"stale"' } });
     expect(stale.status).toBe(412);
     expect(stale.body.error.code).toBe('PreconditionFailed');
+  });
+
+  it('answers If-Match: * on a missing subnet with 412 instead of creating it', async () => {
+    emu = await start();
+    const missing = await raw(emu, 'PUT', `${ids.hub}/subnets/new?${NET_API}`, { body: { properties: { addressPrefix: '10.10.9.0/24' } }, headers: { 'if-match': '*' } });
+    expect(missing.status).toBe(412);
+    expect(missing.body.error.code).toBe('PreconditionFailed');
+    expect(Object.keys(emu.admin.state().subnets)).toHaveLength(2);
+    const existing = await raw(emu, 'PUT', `${ids.data}?${NET_API}`, { body: { properties: { addressPrefix: '10.10.2.0/24' } }, headers: { 'if-match': '*' } });
+    expect(existing.status).toBe(200);
   });
 });

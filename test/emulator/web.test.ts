@@ -120,10 +120,28 @@ describe('config/web', () => {
       { ...rule, tag: 'Default' },
       { ipAddress: 'Any', action: 'Deny', priority: 2147483647, name: 'Deny all', description: 'Deny all access' },
     ]);
-    // with an explicit default action nothing is appended
-    const withDefault = await web.webApps.updateConfiguration('fn', 'payments-func', { ipSecurityRestrictionsDefaultAction: 'Deny' });
-    expect(withDefault.ipSecurityRestrictions).toEqual([{ ...rule, tag: 'Default' }]);
-    expect(withDefault.ipSecurityRestrictionsDefaultAction).toBe('Deny');
+  });
+
+  it.each([
+    ['Deny', 'Deny all'],
+    ['Allow', 'Allow all'],
+  ] as const)('appends the implicit rule for an explicit default action %s after rules too ("%s")', async (defaultAction, implicitName) => {
+    const { web } = sdk(emu.url);
+    const rule = { ipAddress: '203.0.113.0/24', action: 'Allow', priority: 100, name: 'office' };
+    const put = await web.webApps.updateConfiguration('fn', 'payments-func', { ipSecurityRestrictions: [rule], ipSecurityRestrictionsDefaultAction: defaultAction });
+    expect(put.ipSecurityRestrictions).toEqual([
+      { ...rule, tag: 'Default' },
+      { ipAddress: 'Any', action: defaultAction, priority: 2147483647, name: implicitName, description: `${defaultAction} all access` },
+    ]);
+    expect(put.ipSecurityRestrictionsDefaultAction).toBe(defaultAction);
+    expect((await web.webApps.getConfiguration('fn', 'payments-func')).ipSecurityRestrictions!.map((r) => r.name)).toEqual(['office', implicitName]);
+  });
+
+  it('shows "Deny all" alone when there are no rules and the default action is Deny', async () => {
+    const { web } = sdk(emu.url);
+    const put = await web.webApps.updateConfiguration('fn', 'payments-func', { scmIpSecurityRestrictionsDefaultAction: 'Deny' });
+    expect(put.scmIpSecurityRestrictions!.map((r) => r.name)).toEqual(['Deny all']);
+    expect(put.ipSecurityRestrictions!.map((r) => r.name)).toEqual(['Allow all']);
   });
 
   it('replaces the rule arrays whole and leaves other properties alone', async () => {
@@ -138,40 +156,48 @@ describe('config/web', () => {
       scmIpSecurityRestrictionsUseMain: true,
     });
     const after = await web.webApps.updateConfiguration('fn', 'payments-func', { ipSecurityRestrictions: [c] });
-    expect(after.ipSecurityRestrictions!.map((r) => r.name)).toEqual(['c']);
+    expect(after.ipSecurityRestrictions!.map((r) => r.name)).toEqual(['c', 'Deny all']);
     expect(after.scmIpSecurityRestrictions!.map((r) => r.name)).toEqual(['c', 'Deny all']);
     expect(after.scmIpSecurityRestrictionsUseMain).toBe(true);
     expect(after.ipSecurityRestrictionsDefaultAction).toBe('Deny');
     // PUT behaves the same way: properties it does not name are kept
     const put = await web.webApps.createOrUpdateConfiguration('fn', 'payments-func', { scmIpSecurityRestrictions: [] });
     expect(put.scmIpSecurityRestrictions!.map((r) => r.name)).toEqual(['Allow all']);
-    expect(put.ipSecurityRestrictions!.map((r) => r.name)).toEqual(['c']);
+    expect(put.ipSecurityRestrictions!.map((r) => r.name)).toEqual(['c', 'Deny all']);
   });
 
-  it('refuses a subnet rule whose subnet lacks the Microsoft.Web service endpoint', async () => {
+  it('accepts a subnet rule before the subnet has the Microsoft.Web endpoint (the check is the clients\' own), and stores no ignoreMissingVnetServiceEndpoint', async () => {
+    const rule = { vnetSubnetResourceId: ids.data, action: 'Allow', priority: 100, name: 'from-data' };
+    const withFlag = await raw(emu, 'PATCH', `${ids.payments}/config/web?${WEB_API}`, {
+      body: { properties: { ipSecurityRestrictions: [{ ...rule, ignoreMissingVnetServiceEndpoint: true }] } },
+    });
+    expect(withFlag.status).toBe(200);
+    const { web } = sdk(emu.url);
+    const ok = await web.webApps.updateConfiguration('fn', 'payments-func', { ipSecurityRestrictions: [rule] });
+    expect(ok.ipSecurityRestrictions![0].vnetSubnetResourceId).toBe(ids.data);
+    const stored = await raw(emu, 'GET', `${ids.payments}/config/web?${WEB_API}`);
+    expect(stored.body.properties.ipSecurityRestrictions[0]).not.toHaveProperty('ignoreMissingVnetServiceEndpoint');
+  });
+
+  it('refuses a subnet rule for a subnet that does not exist', async () => {
     const { web } = sdk(emu.url);
     const err = await sdkError(
       web.webApps.updateConfiguration('fn', 'payments-func', {
-        ipSecurityRestrictions: [{ vnetSubnetResourceId: ids.data, action: 'Allow', priority: 100, name: 'from-data' }],
+        ipSecurityRestrictions: [{ vnetSubnetResourceId: `${ids.data}-missing`, action: 'Allow', priority: 100, name: 'nowhere' }],
       }),
     );
     expect(err).toMatchObject({ statusCode: 400, code: 'BadRequest' });
-    expect(err.message).toContain("does not have the service endpoint 'Microsoft.Web' enabled");
     expect((await web.webApps.getConfiguration('fn', 'payments-func')).ipSecurityRestrictions!.map((r) => r.name)).toEqual(['Allow all']);
   });
 
-  it('accepts it with ignoreMissingVnetServiceEndpoint (raw body), and a rule on a subnet with the endpoint', async () => {
-    const rule = { vnetSubnetResourceId: ids.data, action: 'Allow', priority: 100, name: 'from-data' };
-    const ignored = await raw(emu, 'PATCH', `${ids.payments}/config/web?${WEB_API}`, {
-      body: { properties: { ipSecurityRestrictions: [{ ...rule, ignoreMissingVnetServiceEndpoint: true }] } },
-    });
-    expect(ignored.status).toBe(200);
-    expect(ignored.body.properties.ipSecurityRestrictions[0]).toEqual({ ...rule, tag: 'Default', vnetTrafficTag: 0, subnetTrafficTag: 0 });
+  it('refuses a service tag Azure does not know with 400, and accepts known and regional ones', async () => {
+    const rule = (ipAddress: string) => ({ ipAddress, tag: 'ServiceTag', action: 'Allow', priority: 100, name: 'tagged' });
+    const typo = await raw(emu, 'PATCH', `${ids.payments}/config/web?${WEB_API}`, { body: { properties: { ipSecurityRestrictions: [rule('AzureFrontDor.Backend')] } } });
+    expect(typo.status).toBe(400);
+    expect(typo.body.error).toMatchObject({ code: 'BadRequest', message: expect.stringContaining("'AzureFrontDor.Backend' is not a valid service tag") });
     const { web } = sdk(emu.url);
-    const ok = await web.webApps.updateConfiguration('fn', 'payments-func', {
-      ipSecurityRestrictions: [{ vnetSubnetResourceId: ids.apps, action: 'Allow', priority: 100, name: 'from-apps' }],
-    });
-    expect(ok.ipSecurityRestrictions![0].vnetSubnetResourceId).toBe(ids.apps);
+    for (const tag of ['AzureFrontDoor.Backend', 'AppService.WestEurope'])
+      expect((await web.webApps.updateConfiguration('fn', 'payments-func', { ipSecurityRestrictions: [rule(tag)] })).ipSecurityRestrictions![0].ipAddress).toBe(tag);
   });
 
   it('validates rules: exactly one of ipAddress / vnetSubnetResourceId, a valid action and address', async () => {
@@ -240,6 +266,7 @@ describe('swift VNet integration (networkConfig/virtualNetwork)', () => {
       const err = await sdkError(web.webApps.createOrUpdateSwiftVirtualNetworkConnectionWithCheck(rg, name, { subnetResourceId: ids.apps }));
       expect(err.statusCode).toBe(400);
       expect(err.message).toContain(`pricing tier '${tier}'`);
+      expect((await web.webApps.getSwiftVirtualNetworkConnection(rg, name)).swiftSupported).toBe(false);
     }
   });
 
@@ -271,8 +298,8 @@ describe('swift VNet integration (networkConfig/virtualNetwork)', () => {
     const { web } = sdk(emu.url);
     await web.webApps.createOrUpdateSwiftVirtualNetworkConnectionWithCheck('web', 'orders-web', { subnetResourceId: ids.apps });
     const err = await sdkError(web.webApps.createOrUpdateSwiftVirtualNetworkConnectionWithCheck('fn', 'payments-func', { subnetResourceId: ids.apps }));
-    expect(err).toMatchObject({ statusCode: 409, code: 'Conflict' });
-    expect(err.message).toContain('only one App Service plan');
+    expect(err).toMatchObject({ statusCode: 400, code: 'BadRequest' });
+    expect(err.message).toContain(`is already occupied by service ${ids.webPlan}`);
   });
 
   it('gives the integration in a seed the same views', async () => {

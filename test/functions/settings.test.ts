@@ -50,6 +50,12 @@ describe('boolean settings', () => {
     expect(() => readSettings({ LOCKDOWN_DRY_RUN: value })).toThrow(/LOCKDOWN_DRY_RUN must be one of .*on\/off/);
   });
 
+  it('follows links that leave the policy folder only when LOCKDOWN_FOLLOW_EXTERNAL_LINKS says so, parsed as strictly', () => {
+    expect(readSettings({}).followExternalLinks).toBe(false);
+    expect(readSettings({ LOCKDOWN_FOLLOW_EXTERNAL_LINKS: 'true' }).followExternalLinks).toBe(true);
+    expect(() => readSettings({ LOCKDOWN_FOLLOW_EXTERNAL_LINKS: 'sometimes' })).toThrow(/LOCKDOWN_FOLLOW_EXTERNAL_LINKS must be one of/);
+  });
+
   it('reads the schedule alone without judging the other settings (the Function registers; the tick fails)', () => {
     expect(readSchedule({ LOCKDOWN_SCHEDULE: '0 */2 * * * *', LOCKDOWN_DRY_RUN: 'maybe' })).toBe('0 */2 * * * *');
   });

@@ -30,7 +30,7 @@ describe('CIDR ranges', () => {
     ['256.0.0.0/8', "'256.0.0.0' is not an IPv4 or IPv6 address", undefined],
     ['10.0.0/8', "'10.0.0' is not an IPv4 or IPv6 address", undefined],
     ['2001:db8::1::/64', "'2001:db8::1::' is not an IPv4 or IPv6 address", undefined],
-    ['2001:db8:0:0:0:0:0:0:0/64', "'2001:db8:0:0:0:0:0:0:0' is not an IPv4 or IPv6 address", undefined],
+    ['2001:db8:0:0:0:0:0:0:0/64', "'2001:db8:0:0:0:0…' is not an IPv4 or IPv6 address", undefined],
     ['fe80::1%eth0/64', "'fe80::1%eth0' is not an IPv4 or IPv6 address", undefined],
     ['any', "'any' is not a CIDR range", 'write an address range such as 203.0.113.0/24'],
   ])('rejects %s', (text, message, hint) => {

@@ -4,9 +4,8 @@ import { errorsOf, fixture, policyYaml } from './helpers';
 
 describe('parsing untrusted policy YAML', () => {
   it('stops an alias bomb before expanding it', () => {
-    const started = Date.now();
+    // no wall-clock bound here (a busy machine would fail it): expanding the bomb would not end within jest's timeout
     const loaded = loadPolicyText('bomb.yaml', fixture('invalid/alias-bomb.yaml'));
-    expect(Date.now() - started).toBeLessThan(2000);
     expect(errorsOf(loaded)).toEqual([
       expect.objectContaining({ line: 2, column: 1, message: expect.stringContaining('alias bomb') }),
     ]);
@@ -109,7 +108,7 @@ describe('parsing untrusted policy YAML', () => {
 
   it('rejects absurd nesting', () => {
     const text = `a: ${'['.repeat(100)}${']'.repeat(100)}\n`;
-    expect(parsePolicyYaml('n.yaml', text).documents[0].problems[0].message).toBe('the document is nested more than 64 levels deep');
+    expect(parsePolicyYaml('n.yaml', text).problems).toEqual([expect.objectContaining({ line: 1, column: 66, message: 'the document is nested more than 64 levels deep' })]);
   });
 
   it('reports YAML syntax errors with their position', () => {

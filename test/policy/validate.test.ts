@@ -37,17 +37,17 @@ const invalidCases: InvalidCase[] = [
   { fixture: 'missing-required-field.yaml', path: 'spec.subnet', line: 5, column: 1, message: "missing required field 'subnet' in spec", hint: 'virtualNetworks/<vnet>/subnets/<subnet>' },
   { fixture: 'expected-boolean.yaml', path: 'spec.exclusive', line: 6, column: 14, message: "expected true or false, got the string 'yes'", hint: 'write true or false' },
   { fixture: 'expected-mapping.yaml', path: 'spec.suspend', line: 6, column: 3, message: 'expected a mapping, got nothing', hint: 'write `suspend: {}`' },
-  { fixture: 'expected-string.yaml', path: 'spec.suspend.reason', line: 7, column: 13, message: 'expected a string, got the number 4711', hint: 'quote the value: "4711"' },
-  { fixture: 'expected-list.yaml', path: 'spec.callers', line: 7, column: 12, message: `expected a list, got the string '${ORDERS_WEB}'`, hint: `"- ${ORDERS_WEB}"` },
+  { fixture: 'expected-string.yaml', path: 'spec.suspend.reason', line: 7, column: 13, message: 'expected a string, got the number 4711', hint: 'put the value in double quotes' },
+  { fixture: 'expected-list.yaml', path: 'spec.callers', line: 7, column: 12, message: `expected a list, got the string '${ORDERS_WEB.slice(0, 16)}…'`, hint: 'write it as a list item' },
   { fixture: 'empty-callees.yaml', path: 'spec.callees', line: 9, column: 12, message: 'the list is empty; at least 1 item required' },
   { fixture: 'invalid-mode.yaml', path: 'spec.mode', line: 6, column: 9, message: "invalid value 'enforced'; expected one of: enforce, audit", hint: "did you mean 'enforce'?" },
   { fixture: 'unsupported-api-version.yaml', path: 'apiVersion', line: 1, column: 13, message: "unsupported apiVersion 'lockdown/v2'; supported: lockdown/v1" },
   { fixture: 'wrong-kind.yaml', path: 'kind', line: 2, column: 7, message: "invalid value 'Policy'; expected one of: LockdownPolicy" },
-  { fixture: 'invalid-policy-name.yaml', path: 'metadata.name', line: 4, column: 9, message: "invalid name 'Orders_To_Payments'", hint: "lower-case letters, digits and '-'" },
+  { fixture: 'invalid-policy-name.yaml', path: 'metadata.name', line: 4, column: 9, message: "invalid name 'Orders_To_Paymen…'", hint: "lower-case letters, digits and '-'" },
   { fixture: 'invalid-scm.yaml', path: 'spec.callees[0].scm', line: 11, column: 12, message: "invalid value 'open'; expected one of: sameAsMain, denyAll" },
   { fixture: 'ip-address-and-service-tag.yaml', path: 'spec.alsoAllow[0].serviceTag', line: 12, column: 54, message: 'set only one of ipAddress or serviceTag, not both', hint: 'split it into two entries' },
   { fixture: 'neither-ip-address-nor-service-tag.yaml', path: 'spec.alsoAllow[0]', line: 12, column: 7, message: 'set one of ipAddress or serviceTag' },
-  { fixture: 'allow-name-too-long.yaml', path: 'spec.alsoAllow[0].name', line: 12, column: 15, message: "'build-agents-in-west-europe' is 27 characters long; at most 24 are allowed", hint: 'Lockdown prefixes yours' },
+  { fixture: 'allow-name-too-long.yaml', path: 'spec.alsoAllow[0].name', line: 12, column: 15, message: "'build-agents-in-…' is 27 characters long; at most 24 are allowed", hint: 'Lockdown prefixes yours' },
   // Formats: ARM ids, CIDRs, instants
   { fixture: 'caller-not-a-resource-id.yaml', path: 'spec.callers[0]', line: 8, column: 7, message: "'orders-web' is not an ARM resource id (it must start with /subscriptions/)", hint: ARM_SITE_TEMPLATE },
   { fixture: 'caller-wrong-resource-type.yaml', path: 'spec.callers[0]', line: 8, column: 7, message: 'expected the id of an App Service or Function app (Microsoft.Web/sites), got a Microsoft.Web/serverFarms id', hint: ARM_SITE_TEMPLATE },
@@ -57,7 +57,7 @@ const invalidCases: InvalidCase[] = [
   { fixture: 'cidr-host-bits-set.yaml', path: 'spec.alsoAllow[0].ipAddress', line: 12, column: 40, message: 'host bits are set in 203.0.113.7/24', hint: 'the range is 203.0.113.0/24; for the single address write 203.0.113.7/32' },
   { fixture: 'cidr-invalid-address.yaml', path: 'spec.alsoAllow[0].ipAddress', line: 12, column: 40, message: "'203.0.300.0' is not an IPv4 or IPv6 address" },
   { fixture: 'cidr-without-prefix.yaml', path: 'spec.alsoAllow[0].ipAddress', line: 12, column: 39, message: "'203.0.113.7' has no prefix length", hint: 'write 203.0.113.7/32' },
-  { fixture: 'suspend-until-without-time-zone.yaml', path: 'spec.suspend.until', line: 7, column: 12, message: "'2026-12-01T00:00:00' has no time zone", hint: 'append Z for UTC: 2026-12-01T00:00:00Z' },
+  { fixture: 'suspend-until-without-time-zone.yaml', path: 'spec.suspend.until', line: 7, column: 12, message: "'2026-12-01T00:00…' has no time zone", hint: 'append Z for UTC: 2026-12-01T00:00:00Z' },
   // Semantics within one policy
   { fixture: 'caller-is-callee.yaml', path: 'spec.callees[1].id', line: 11, column: 11, message: "'orders-web' is both a caller and a callee of this policy" },
   { fixture: 'duplicate-caller.yaml', path: 'spec.callers[1]', line: 9, column: 7, message: "caller 'orders-web' is listed twice (first at line 8, column 7)", hint: 'case-insensitively' },
@@ -378,5 +378,38 @@ describe('deployment slots in a policy', () => {
     expect(loadPolicyText('slots.yaml', withCallee('slots: all')).policies[0].generation).toBe(before);
     expect(loadPolicyText('slots.yaml', withCallee('slots: none')).policies[0].generation).not.toBe(before);
     expect(loadPolicyText('slots.yaml', withCallee('', '  callerSlots: all')).policies[0].generation).not.toBe(before);
+  });
+});
+
+describe('service tag names', () => {
+  it('refuses an unknown tag at its file, line and column, with a "did you mean" hint', () => {
+    const text = policyYaml('typo', '  alsoAllow:\n    - { name: fd, serviceTag: AzureFrontDor.Backend }');
+    const loaded = loadPolicyText('policies/typo.yaml', text);
+    expect(loaded.policies).toEqual([]);
+    const lines = text.split('\n');
+    const line = lines.findIndex((candidate) => candidate.includes('AzureFrontDor')) + 1;
+    expect(loaded.problems).toEqual([
+      expect.objectContaining({
+        severity: 'error',
+        file: 'policies/typo.yaml',
+        line,
+        column: lines[line - 1].indexOf('AzureFrontDor') + 1,
+        path: 'spec.alsoAllow[0].serviceTag',
+        message: "unknown service tag 'AzureFrontDor.Backend'",
+        hint: 'did you mean AzureFrontDoor.Backend?',
+      }),
+    ]);
+  });
+
+  it.each(['AppService.WestEurope', 'appservice', 'Storage.westeurope', 'AzureFrontDoor.FirstParty', 'AzureCloud.centralfrance'])('accepts %s', (tag) => {
+    const loaded = loadPolicyText('policies/ok.yaml', policyYaml('ok', `  alsoAllow:\n    - { name: t, serviceTag: ${tag} }`));
+    expect(loaded.problems.filter((problem) => problem.severity === 'error')).toEqual([]);
+  });
+
+  it('refuses a region on a tag that cannot be regional, and names the list when nothing is close', () => {
+    const regional = loadPolicyText('policies/r.yaml', policyYaml('r', '  alsoAllow:\n    - { name: t, serviceTag: AzureMonitor.WestEurope }'));
+    expect(regional.problems).toEqual([expect.objectContaining({ message: "unknown service tag 'AzureMonitor.WestEurope'" })]);
+    const far = loadPolicyText('policies/f.yaml', policyYaml('f', '  alsoAllow:\n    - { name: t, serviceTag: CompletelyMadeUp }'));
+    expect(far.problems).toEqual([expect.objectContaining({ message: "unknown service tag 'CompletelyMadeUp'", hint: expect.stringContaining('Azure service tags list') })]);
   });
 });

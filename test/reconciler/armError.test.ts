@@ -14,11 +14,14 @@ describe('ARM error classification', () => {
     ['ExpiredAuthenticationToken', 401, 'retryable'],
     ['ResourceNotFound', 404, 'fatal'],
     ['ParentResourceNotFound', 404, 'fatal'],
+    // also integration into a subnet another plan uses: fixed only by changing the policy or the other plan
     ['BadRequest', 400, 'fatal'],
     ['InvalidRequestContent', 400, 'fatal'],
     ['SubnetMissingRequiredDelegation', 400, 'fatal'],
     ['InUseSubnetCannotBeUpdated', 400, 'fatal'],
     ['PreconditionFailed', 412, 'slow'],
+    // a plan that already uses another subnet: App Service's Conflict never clears by itself within a tick
+    ['Conflict', 409, 'slow'],
   ] as const)('classifies code %s (status %d) as %s', (code, status, expected) => {
     expect(classifyRetry(code, status)).toBe(expected);
   });

@@ -365,7 +365,7 @@ describe('diff: the subnet\'s endpoint changes where its callers\' calls come fr
     expect(kinds(result)).toEqual(['callee.admitCallers', 'subnet.enableAppServiceAccess', 'callee.restrictAccess']);
     const admit = action(result, 'callee.admitCallers')!;
     expect(action(result, 'subnet.enableAppServiceAccess')!.dependsOn).toEqual([admit.id]);
-    expect(admit.write).toMatchObject({ patch: { accessRules: [outbound, { ...subnetRule(), ignoreMissingVnetServiceEndpoint: true }] } });
+    expect(admit.write).toEqual(expect.objectContaining({ patch: { accessRules: [outbound, subnetRule()] } }));
   });
 
   it('never moves the calls of a caller while another policy only audits a callee that would lose them', () => {

@@ -1,6 +1,9 @@
 /**
  * Alerting end to end: the emulator world, a Table Storage store on Azurite, a local
- * webhook receiver (scriptable failures) and every log line captured.
+ * webhook receiver (scriptable failures) and every log line captured. As in Azure, a write
+ * reaches the Activity Log only some time after it happened (ACTIVITY_LOG_INGESTION_DELAY_MS on
+ * the world's clock); `tickAndAlert` lets that time pass between the tick and the alerting pass,
+ * `alert` does not.
  */
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -9,6 +12,7 @@ import { readAlertSettings, type AlertSettings } from '../../src/reconciler/aler
 import { TableAlertStore } from '../../src/reconciler/alerts/store';
 import { createLogger, type Logger } from '../../src/reconciler/logger';
 import type { TickReport } from '../../src/reconciler/tick';
+import { AdvancingClock } from '../../emulator/src/index';
 import { testStateConnection, testTables } from './azurite';
 import { OPERATOR, startEmulatorWorld, type EmulatorWorld } from './emulatorWorld';
 
@@ -59,12 +63,17 @@ export class WebhookReceiver {
   stop(): Promise<void> {
     const server = this.#server;
     this.#server = undefined;
-    if (!server) return Promise.resolve();
-    return new Promise((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections(); // keep-alive sockets from fetch would hold the process open
-    });
+    return closeServer(server);
   }
+}
+
+/** Closes a local test server, and its keep-alive sockets from fetch, which would hold the process open. */
+export function closeServer(server: Server | undefined): Promise<void> {
+  if (!server) return Promise.resolve();
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
 }
 
 /** Paths that look like real webhook secrets, so a leak would be visible. */
@@ -75,8 +84,20 @@ export const HOOK_PATHS = {
 };
 export const WEBHOOK_SECRET = 'hmac-secret-do-not-log-5d0e';
 
+/** The differences the given alerts list, flattened: each alert lists every difference of one change. */
+export function listedChanges(sent: { changes: { key: string; aspect: string; field: string }[] }[]): { key: string; aspect: string; field: string }[] {
+  return sent.flatMap((alert) => alert.changes);
+}
+
+/** How long the emulator's Activity Log takes to show a write in these tests (Azure: minutes). */
+export const ACTIVITY_LOG_INGESTION_DELAY_MS = 5000;
+
 export interface AlertWorld {
   world: EmulatorWorld;
+  /** the emulator's and Lockdown's time: moves with the wall clock, and `ingest()` skips ahead */
+  clock: AdvancingClock;
+  /** let the Activity Log ingestion delay pass (no sleep) */
+  ingest(): void;
   receiver: WebhookReceiver;
   store: TableAlertStore;
   settings: AlertSettings;
@@ -84,7 +105,7 @@ export interface AlertWorld {
   logLines: string[];
   logger: Logger;
   env: Record<string, string>;
-  /** A reconcile tick, then the alerting pass on its report. */
+  /** A reconcile tick, the Activity Log ingestion delay, then the alerting pass on its report. */
   tickAndAlert(): Promise<{ report: TickReport; alerts: AfterTickReport }>;
   alert(report: TickReport, overrides?: Partial<AlertSettings>): Promise<AfterTickReport>;
   /** Alerts (any sink) accepted by the receiver, parsed from the generic webhook. */
@@ -94,7 +115,8 @@ export interface AlertWorld {
 }
 
 export async function startAlertWorld(env: Record<string, string> = {}): Promise<AlertWorld> {
-  const world = await startEmulatorWorld();
+  const clock = new AdvancingClock();
+  const world = await startEmulatorWorld({ clock, activityLogIngestionDelayInMs: ACTIVITY_LOG_INGESTION_DELAY_MS });
   const receiver = await new WebhookReceiver().start();
   const tables = testTables('alerts');
   const fullEnv: Record<string, string> = {
@@ -114,9 +136,13 @@ export async function startAlertWorld(env: Record<string, string> = {}): Promise
   const store = new TableAlertStore(settings.state!, { tables: settings.tables });
   const logLines: string[] = [];
   const logger = createLogger({ level: 'debug', destination: { write: (line: string) => void logLines.push(line) } });
-  const alert = (report: TickReport, overrides: Partial<AlertSettings> = {}) => afterTick(report, { port: world.port, logger, store, settings: { ...settings, ...overrides } });
+  const alert = (report: TickReport, overrides: Partial<AlertSettings> = {}) =>
+    afterTick(report, { port: world.port, logger, store, settings: { ...settings, ...overrides }, now: () => new Date(clock.now()) });
+  const ingest = () => clock.advance(ACTIVITY_LOG_INGESTION_DELAY_MS);
   return {
     world,
+    clock,
+    ingest,
     receiver,
     store,
     settings,
@@ -126,6 +152,7 @@ export async function startAlertWorld(env: Record<string, string> = {}): Promise
     alert,
     async tickAndAlert() {
       const report = await world.tick({ logger });
+      ingest();
       return { report, alerts: await alert(report) };
     },
     webhookAlerts: () => receiver.accepted(HOOK_PATHS.webhook).map((request) => request.json),

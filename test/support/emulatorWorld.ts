@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startEmulator } from '../../emulator/src/index';
 import type { EmulatorOptions, RunningEmulator, Topology } from '../../emulator/src/types';
+import { runCli } from '../../src/cli/main';
 import { ArmPort } from '../../src/reconciler/azure/armPort';
 import { connectionFromSettings } from '../../src/reconciler/azure/connection';
 import { createLogger } from '../../src/reconciler/logger';
@@ -81,7 +82,9 @@ export async function startEmulatorWorld(options: EmulatorOptions = {}): Promise
       for (const [name, text] of Object.entries(files)) writeFileSync(path.join(policyDir, name), text);
     },
     tick(tickOptions = {}) {
-      return runTick({ policyPaths: [policyDir], port, logger, apply: true, applyOptions: { retryDelayInMs: 1 }, ...tickOptions });
+      // with an injected emulator clock, Lockdown reads the same time (detection times, Activity Log windows)
+      const now = options.clock ? { now: () => new Date(options.clock!.now()) } : {};
+      return runTick({ policyPaths: [policyDir], port, logger, apply: true, applyOptions: { retryDelayInMs: 1 }, ...now, ...tickOptions });
     },
     writes() {
       return emulator.admin
@@ -94,6 +97,15 @@ export async function startEmulatorWorld(options: EmulatorOptions = {}): Promise
       rmSync(policyDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Runs the `lockdown` CLI in-process against the world's emulator; its output as text. */
+export async function cliOn(world: EmulatorWorld, args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const env = { LOCKDOWN_ARM_ENDPOINT: world.emulator.url, LOCKDOWN_ARM_TOKEN: OPERATOR_TOKEN, LOCKDOWN_POLL_INTERVAL_MS: '0' };
+  const code = await runCli(args, { stdout: (text) => out.push(text), stderr: (text) => err.push(text), env });
+  return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
 /**

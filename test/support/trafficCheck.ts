@@ -4,8 +4,9 @@
  * operation describes, ajv (network.json AzureAsyncOperationResult, or CloudError when a poll is
  * refused) for the Azure-AsyncOperation status polls. Called by jest's global teardown.
  *
- * The requests of out-of-band ("portal") edits are written by the tests, not by Lockdown or the
- * emulator: their spec errors are listed but do not fail the run (their responses are checked).
+ * The requests of the emulator's own tests are written by the tests, many of them invalid on purpose
+ * (the error paths): their spec errors are listed but do not fail the run; their responses are
+ * checked like every other. Requests Lockdown sends must conform.
  *
  * Identical exchanges are validated once: the key is method, URL, status, content types and
  * both bodies. The in-scope operations define no header parameter and no response header in
@@ -27,6 +28,7 @@ interface Source {
   file: string;
   testPath?: string;
   index: number;
+  requestsWrittenByTests?: boolean;
 }
 
 interface Recorded {
@@ -41,11 +43,10 @@ export interface TrafficCheckResult {
   validatedByOav: number;
   /** connection resets injected as faults: no response to validate */
   skipped: number;
-  /** spec errors in the requests of out-of-band edits (written by the tests): listed, not failures */
   rows: { operationId: string; exchanges: number; errors: number }[];
   problems: string[];
-  /** Spec deviations Lockdown makes on purpose (KNOWN_DEVIATIONS): listed, not failures. */
-  knownDeviations: string[];
+  /** spec errors in requests the tests wrote (invalid on purpose, mostly): listed, not failures */
+  testRequestIssues: string[];
   oavWorkDir?: string;
   millis: number;
 }
@@ -61,9 +62,10 @@ function header(headers: Record<string, unknown> | undefined, name: string): str
   return found === undefined ? '' : String(found);
 }
 
-function dedupeKey(x: RecordedExchange): string {
+function dedupeKey(x: RecordedExchange, source: Source): string {
   return JSON.stringify([
     Boolean(x.outOfBand),
+    Boolean(source.requestsWrittenByTests),
     x.method.toUpperCase(),
     x.url,
     x.status,
@@ -84,40 +86,39 @@ export function readTraffic(dir: string): { files: string[]; recorded: Recorded[
   for (const file of files) {
     const content = JSON.parse(fs.readFileSync(file, 'utf8')) as TrafficFile;
     content.exchanges.forEach((exchange, index) =>
-      recorded.push({ exchange, source: { file, testPath: content.testPath, index } }),
+      recorded.push({ exchange, source: { file, testPath: content.testPath, index, requestsWrittenByTests: content.requestsWrittenByTests } }),
     );
   }
   return { files, recorded };
 }
 
 const COMMON_TYPES_V6 = path.join(SPECIFICATION_DIR, 'common-types', 'resource-management', 'v6', 'types.json');
-const ARM_FRONT_DOOR_CODES = new Set(['authenticationfailed', 'invalidauthenticationtoken', 'authorizationfailed', 'linkedauthorizationfailed', 'subscriptionrequeststhrottled']);
+const ARM_FRONT_DOOR_CODES = new Set([
+  'authenticationfailed',
+  'invalidauthenticationtoken',
+  'authorizationfailed',
+  'linkedauthorizationfailed',
+  'subscriptionrequeststhrottled',
+  'missingapiversionparameter',
+  'invalidapiversionparameter',
+]);
+
+const errorCode = (x: RecordedExchange) => (x.responseBody as { error?: { code?: unknown } } | undefined)?.error?.code;
 
 function isArmFrontDoorError(x: RecordedExchange): boolean {
-  const code = (x.responseBody as { error?: { code?: unknown } } | undefined)?.error?.code;
-  return [401, 403, 429].includes(x.status) && typeof code === 'string' && ARM_FRONT_DOOR_CODES.has(code.toLowerCase());
+  const code = errorCode(x);
+  return [400, 401, 403, 429].includes(x.status) && typeof code === 'string' && ARM_FRONT_DOOR_CODES.has(code.toLowerCase());
 }
 
-/**
- * Request properties the specs do not describe and Lockdown sends on purpose, with why. A
- * callee admits a subnet before the subnet has the Microsoft.Web endpoint (so the endpoint
- * never moves a caller onto a subnet its callee refuses); ARM refuses such a rule unless it
- * carries ignoreMissingVnetServiceEndpoint (the portal's "Ignore missing Microsoft.Web service
- * endpoints"), which the 2025-05-01 IpSecurityRestriction schema does not list.
- */
-const KNOWN_DEVIATIONS = ['WebApps_UpdateConfiguration', 'WebApps_UpdateConfigurationSlot'].map((operationId) => ({ errorCode: 'OBJECT_ADDITIONAL_PROPERTIES', property: 'ignoreMissingVnetServiceEndpoint', operationId }));
-
-function isKnownDeviation(issue: { operationId?: string; errorCode?: string; errorMessage?: string }): boolean {
-  return KNOWN_DEVIATIONS.some(
-    (known) => issue.operationId === known.operationId && issue.errorCode === known.errorCode && (issue.errorMessage ?? '').endsWith(`: ${known.property}`),
-  );
-}
+/** a path or method no operation of the emulator serves: refused with ARM's 404 / 405 before any resource provider */
+const isNotServed = (x: RecordedExchange) =>
+  !x.operationId && ((x.status === 404 && errorCode(x) === 'NotFound') || (x.status === 405 && errorCode(x) === 'MethodNotAllowed'));
 
 export async function checkTraffic(dir: string): Promise<TrafficCheckResult> {
   const started = Date.now();
   const { files, recorded } = readTraffic(dir);
   const problems: string[] = [];
-  const knownDeviations: string[] = [];
+  const testRequestIssues: string[] = [];
   const count = new Map<string, number>();
   const errors = new Map<string, number>();
   const bump = (map: Map<string, number>, key: string, by = 1) => map.set(key, (map.get(key) ?? 0) + by);
@@ -145,10 +146,10 @@ export async function checkTraffic(dir: string): Promise<TrafficCheckResult> {
       continue;
     }
     const operationId = x.operationId ?? `(no operation) ${x.method}`;
-    if (x.operationId && isArmFrontDoorError(x)) {
-      // Authentication, authorization and throttling are answered by ARM itself, before any
-      // resource provider: their body is ARM's common ErrorResponse, whatever the operation's spec says.
-      const row = `${x.operationId} (ARM ${x.status})`;
+    if ((x.operationId && isArmFrontDoorError(x)) || isNotServed(x)) {
+      // Authentication, authorization, throttling, api-version and routing are answered by ARM itself,
+      // before any resource provider: their body is ARM's common ErrorResponse, whatever the operation's spec says.
+      const row = x.operationId ? `${x.operationId} (ARM ${x.status})` : `(not served) ${x.method} (ARM ${x.status})`;
       bump(count, row);
       const issues = validateAgainstDefinition(COMMON_TYPES_V6, 'ErrorResponse', x.responseBody).map((e) => `ErrorResponse: ${e}`);
       if (issues.length) {
@@ -163,7 +164,7 @@ export async function checkTraffic(dir: string): Promise<TrafficCheckResult> {
       problems.push(`${where(r.source)} ${x.method} ${short(x.url)} (${x.status}): matches no spec operation`);
       continue;
     }
-    const key = dedupeKey(x);
+    const key = dedupeKey(x, r.source);
     const same = distinct.get(key);
     if (same) same.push(r);
     else distinct.set(key, [r]);
@@ -182,13 +183,13 @@ export async function checkTraffic(dir: string): Promise<TrafficCheckResult> {
       const at = group
         ? `${where(group[0].source)}${group.length > 1 ? ` and ${group.length - 1} identical` : ''} ${group[0].exchange.method} ${short(group[0].exchange.url)} (${group[0].exchange.status})`
         : `see ${oav.workDir}`;
-      const text = `${at}: ${issue.operationId} ${issue.issueSource} ${issue.paths?.join(',') ?? ''} ${issue.errorCode} ${issue.errorMessage}`;
-      if (isKnownDeviation(issue)) {
-        knownDeviations.push(text);
+      const line = `${at}: ${issue.operationId} ${issue.issueSource} ${issue.paths?.join(',') ?? ''} ${issue.errorCode} ${issue.errorMessage}`;
+      if (issue.issueSource === 'request' && group?.[0].source.requestsWrittenByTests) {
+        testRequestIssues.push(line);
         continue;
       }
       bump(errors, issue.operationId ?? '(unknown)', group?.length ?? 1);
-      problems.push(text);
+      problems.push(line);
     }
     for (const operationId of new Set(groups.map((g) => g[0].exchange.operationId!))) {
       const failedSilently =
@@ -218,7 +219,7 @@ export async function checkTraffic(dir: string): Promise<TrafficCheckResult> {
     skipped,
     rows,
     problems,
-    knownDeviations,
+    testRequestIssues,
     oavWorkDir: problems.length ? oav?.workDir : undefined,
     millis: Date.now() - started,
   };
@@ -242,8 +243,8 @@ export function formatTrafficCheck(result: TrafficCheckResult, dir: string): str
     `${result.validatedByOav} distinct exchanges validated by one oav validate-traffic run` +
       (result.skipped ? `, ${result.skipped} connection resets (no response) skipped` : '') +
       `; ${(result.millis / 1000).toFixed(1)} s`,
-    ...(result.knownDeviations.length
-      ? ['', `${result.knownDeviations.length} known deviation(s), sent on purpose (see KNOWN_DEVIATIONS in test/support/trafficCheck.ts):`, ...result.knownDeviations.map((p) => `  ${p}`)]
+    ...(result.testRequestIssues.length
+      ? [`${result.testRequestIssues.length} spec error(s) in requests the emulator's tests wrote (invalid on purpose; their responses conform):`, ...result.testRequestIssues.map((p) => `  ${p}`)]
       : []),
     ...(result.problems.length ? ['', `${result.problems.length} problem(s):`, ...result.problems.map((p) => `  ${p}`)] : []),
     '',

@@ -3,15 +3,13 @@
  * properties.virtualNetworkSubnetId is the single source of truth, so both views stay consistent.
  */
 import type { EmulatorCore } from '../core';
-import { ArmError, errors } from '../errors';
+import { errors } from '../errors';
 import { displayLocation, eqi, normalizeLocation, parseSubnetId, vnetId } from '../ids';
 import type { FarmRec, SiteRec, SubnetRec, VnetRec } from '../state';
 import type { Route, RouteCtx } from '../router';
-import { integratedPlans, renderSwift } from '../wire';
+import { integratedPlans, planSupportsSwift, renderSwift } from '../wire';
 import { getSite, nowIso, propertiesOf, SITE, siteScope, WEB } from './common';
 import { statusUrl } from './operations';
-
-const NO_VNET_TIERS = ['free', 'shared', 'dynamic'];
 
 /** Validates integrating `site` into `subnetResourceId`; returns the subnet. Throws ARM errors. */
 export function validateIntegration(core: EmulatorCore, site: SiteRec, subnetResourceId: unknown, baseUrl: string): SubnetRec {
@@ -23,7 +21,7 @@ export function validateIntegration(core: EmulatorCore, site: SiteRec, subnetRes
       `The subnet resource id '${subnetResourceId}' is invalid. It must be of the form /subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/virtualNetworks/{vnetName}/subnets/{subnetName}.`,
     );
   const plan = core.store.get<FarmRec>(site.serverFarmId, 'farm');
-  if (plan && NO_VNET_TIERS.includes(plan.sku.tier.toLowerCase()))
+  if (plan && !planSupportsSwift(plan))
     throw errors.badRequest(
       `Regional virtual network integration is not supported for App Service plan '${plan.name}' with pricing tier '${plan.sku.tier}' (${plan.sku.name}). Use a Basic, Standard, Premium, PremiumV2, PremiumV3, Elastic Premium, Flex Consumption or Isolated plan.`,
     );
@@ -40,11 +38,11 @@ export function validateIntegration(core: EmulatorCore, site: SiteRec, subnetRes
       `The virtual network '${vnet.name}' is in location '${normalizeLocation(vnet.location)}', but the app '${site.name}' is in '${displayLocation(site.location)}'. Regional virtual network integration requires the virtual network to be in the same region as the app.`,
     );
   const others = integratedPlans(core.store.current(), subnet.id).filter((p) => !eqi(p, site.serverFarmId));
+  // App Service answers 400, with the portal's wording (MicrosoftDocs/azure-docs#29302); the code is
+  // not documented, and BadRequest is the one a client cannot mistake for a retryable conflict
   if (others.length)
-    throw new ArmError(
-      409,
-      'Conflict',
-      `Subnet '${subnet.name}' of virtual network '${vnet.name}' is already in use by App Service plan '${others[0]}'. A subnet can be used for virtual network integration by only one App Service plan.`,
+    throw errors.badRequest(
+      `Subnet ${subnet.name} in VNET ${vnet.name} is already occupied by service ${others[0]}. A subnet can be used for virtual network integration by only one App Service plan.`,
     );
   const busy = core.lros.inFlight(vnet.id);
   if (busy) throw errors.anotherOperation(429, statusUrl(baseUrl, core.store.subscriptionId, busy), core.retryAfter);

@@ -18,6 +18,8 @@ const REF_TYPES: Record<string, { type: string; join: string }> = {
   natGateway: { type: 'natGateways', join: 'Microsoft.Network/natGateways/join/action' },
 };
 
+const SERVICE_ENDPOINT_POLICY_JOIN = 'Microsoft.Network/serviceEndpointPolicies/join/action';
+
 function getSubnet(ctx: RouteCtx): SubnetRec {
   const vnet = getVnet(ctx);
   const subnet = ctx.core.store.get<SubnetRec>(subnetScope(ctx.params), 'subnet');
@@ -28,13 +30,16 @@ function getSubnet(ctx: RouteCtx): SubnetRec {
 function parseRef(props: Record<string, any>, field: string): Ref | undefined {
   const v = props[field];
   if (v === undefined || v === null) return undefined;
-  const id = typeof v === 'object' ? v.id : undefined;
-  const pattern = new RegExp(`^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\\.Network/${REF_TYPES[field].type}/[^/]+$`, 'i');
+  return checkedRef(typeof v === 'object' ? v.id : undefined, field, REF_TYPES[field].type);
+}
+
+function checkedRef(id: unknown, path: string, type: string): Ref {
+  const pattern = new RegExp(`^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\\.Network/${type}/[^/]+$`, 'i');
   if (typeof id !== 'string' || !pattern.test(id))
     throw new ArmError(
       400,
       'LinkedInvalidPropertyId',
-      `Property id '${id ?? ''}' at path 'properties.${field}.id' is invalid. Expect fully qualified resource Id that start with '/subscriptions/{subscriptionId}' or '/providers/{resourceProviderNamespace}/'.`,
+      `Property id '${id ?? ''}' at path 'properties.${path}.id' is invalid. Expect fully qualified resource Id that start with '/subscriptions/{subscriptionId}' or '/providers/{resourceProviderNamespace}/'.`,
     );
   return { id };
 }
@@ -112,7 +117,7 @@ function buildProps(ctx: RouteCtx, vnet: VnetRec, existing: SubnetRec | undefine
     if (ref) (props as any)[f] = ref;
   }
   if (Array.isArray(p.serviceEndpointPolicies))
-    props.serviceEndpointPolicies = p.serviceEndpointPolicies.filter((r: any) => r && typeof r.id === 'string').map((r: any) => ({ id: r.id }));
+    props.serviceEndpointPolicies = p.serviceEndpointPolicies.map((r: any, i: number) => checkedRef(r?.id, `serviceEndpointPolicies[${i}]`, 'serviceEndpointPolicies'));
   if (typeof p.defaultOutboundAccess === 'boolean') props.defaultOutboundAccess = p.defaultOutboundAccess;
   if (typeof p.sharingScope === 'string') props.sharingScope = p.sharingScope;
 
@@ -147,6 +152,9 @@ function putSubnet(ctx: RouteCtx) {
   bodyObject(ctx.req);
   const existing = store.get<SubnetRec>(subnetScope(ctx.params), 'subnet');
   const ifMatch = ctx.req.headers['if-match'];
+  // If-Match: * means "only if it exists" (RFC 9110 13.1.1): never a create
+  if (ifMatch === '*' && !existing)
+    throw new ArmError(412, 'PreconditionFailed', `Precondition failed: the subnet '${ctx.params.subnetName}' does not exist and If-Match is '*'.`);
   if (ifMatch && ifMatch !== '*' && ifMatch !== existing?.etag)
     throw new ArmError(412, 'PreconditionFailed', `Precondition failed: the etag '${ifMatch}' does not match the current etag of the subnet.`);
   const id = existing?.id ?? `${vnet.id}/subnets/${ctx.params.subnetName}`;
@@ -210,7 +218,10 @@ function putSubnet(ctx: RouteCtx) {
   };
 }
 
-/** network references that change need the caller's join permission on the referenced resource */
+/**
+ * ARM checks join/action on every resource the body links to, changed or not: a subnet write that
+ * carries its existing NSG or route table needs join on them too (LinkedAuthorizationFailed).
+ */
 function subnetJoins(ctx: RouteCtx): LinkedCheck[] {
   const p = (() => {
     try {
@@ -219,13 +230,13 @@ function subnetJoins(ctx: RouteCtx): LinkedCheck[] {
       return {};
     }
   })();
-  const existing = ctx.core.store.get<SubnetRec>(subnetScope(ctx.params), 'subnet');
   const checks: LinkedCheck[] = [];
   for (const [field, { join }] of Object.entries(REF_TYPES)) {
     const id = p[field]?.id;
-    const before = (existing?.props as any)?.[field]?.id;
-    if (typeof id === 'string' && id && !eqi(id, before)) checks.push({ action: join, scope: id });
+    if (typeof id === 'string' && id) checks.push({ action: join, scope: id });
   }
+  for (const policy of Array.isArray(p.serviceEndpointPolicies) ? p.serviceEndpointPolicies : [])
+    if (typeof policy?.id === 'string' && policy.id) checks.push({ action: SERVICE_ENDPOINT_POLICY_JOIN, scope: policy.id });
   return checks;
 }
 

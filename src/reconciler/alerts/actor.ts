@@ -13,6 +13,8 @@ import { canonicalId, parseResourceId, virtualNetworkOf } from '../resourceId';
 import type { Actor, ActorFound } from './types';
 
 export const ACTIVITY_LOG_RETENTION_MS = 90 * 24 * 60 * 60 * 1000;
+/** ARM refuses a start past the retention (400); the query reaches it a little after `now`, so stay clear. */
+export const RETENTION_MARGIN_MS = 60 * 60 * 1000;
 export const DEFAULT_FALLBACK_WINDOW_MS = 24 * 60 * 60 * 1000;
 
 export interface ActorLookupRequest {
@@ -102,7 +104,7 @@ export interface ActivityWindow {
 export function activityWindow(request: ActorLookupRequest, options: Pick<ActorLookupOptions, 'now' | 'fallbackWindowInMs'>): ActivityWindow {
   const to = Date.parse(request.detectedAt);
   // The log keeps 90 days; a detection older than that still gets a (degenerate) window.
-  const oldest = Math.min(Date.parse(options.now) - ACTIVITY_LOG_RETENTION_MS, to);
+  const oldest = Math.min(Date.parse(options.now) - ACTIVITY_LOG_RETENTION_MS + RETENTION_MARGIN_MS, to);
   const since = request.lastInSyncAt === undefined ? Number.NaN : Date.parse(request.lastInSyncAt);
   const iso = (ms: number) => new Date(ms).toISOString();
   if (!(since < to)) {

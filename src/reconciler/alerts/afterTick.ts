@@ -5,7 +5,7 @@
 import type { Logger } from '../logger';
 import type { AzurePort } from '../port';
 import type { TickReport } from '../tick';
-import { runAlerting, type AlertingReport } from './alerting';
+import { runAlerting, type AlertingOptions, type AlertingReport } from './alerting';
 import { driftEvents } from './driftEvents';
 import { readAlertSettings, sinksFromSettings, type AlertSettings } from './settings';
 import { updatePairStatus } from './status';
@@ -22,6 +22,8 @@ export interface AfterTickOptions {
   abortSignal?: AbortSignal;
   /** The tick's deadline (epoch ms): after it no delivery or lookup starts; alerts stay pending. */
   deadlineInMs?: number;
+  /** Actors of resource-write events, by canonical resource id (see `AlertingOptions.knownActors`). */
+  knownActors?: AlertingOptions['knownActors'];
 }
 
 export interface AfterTickReport {
@@ -73,6 +75,7 @@ export async function afterTick(report: TickReport, options: AfterTickOptions): 
       now: options.now,
       abortSignal: options.abortSignal,
       deadlineInMs: options.deadlineInMs,
+      knownActors: options.knownActors,
     });
     result.alerting = { ...alerting, events: alerting.events.length };
     log.info(

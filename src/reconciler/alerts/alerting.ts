@@ -15,11 +15,11 @@ import { canonicalId } from '../resourceId';
 import type { TickReport } from '../tick';
 import { ActorLookup } from './actor';
 import { driftEvents, inSyncResources, judgedResources } from './driftEvents';
-import { alertMessage } from './message';
+import { alertGroupKey, alertMessage } from './message';
 import { deliver, type AlertSink, type DeliverOptions } from './sinks/sink';
 import type { AlertDelivery, AlertStore, DriftRecord, Stored } from './store';
 import { carriesOpened, isClaimedByAnother, isUndelivered, planTransitions, type Transition } from './transitions';
-import { driftFacts, type Actor, type AlertKind, type DriftEvent, type HistoryEntry } from './types';
+import { driftFacts, type Actor, type ActorFound, type AlertKind, type DriftEvent, type HistoryEntry } from './types';
 
 export interface AlertingOptions {
   store: AlertStore;
@@ -44,6 +44,11 @@ export interface AlertingOptions {
    * delivery or Activity Log lookup starts; those alerts stay pending for the next tick.
    */
   deadlineInMs?: number;
+  /**
+   * Who changed each resource (canonical id), as a resource-write event said: a drift first
+   * found in this pass is attributed at once, with no Activity Log lookup.
+   */
+  knownActors?: ReadonlyMap<string, ActorFound>;
 }
 
 /** What the pass did not start because the tick's deadline had passed: the next tick does it. */
@@ -204,7 +209,9 @@ export async function runAlerting(report: TickReport, options: AlertingOptions):
       case 'open': {
         const { event } = transition;
         const lastInSyncAt = inSyncBefore({ resourceId: event.resourceId }, event.detectedAt);
-        const actor = await lookupActor({ ...event, firstDetectedAt: event.detectedAt, ...(lastInSyncAt ? { lastInSyncAt } : {}) });
+        const actor =
+          options.knownActors?.get(canonicalId(event.resourceId)) ??
+          (await lookupActor({ ...event, firstDetectedAt: event.detectedAt, ...(lastInSyncAt ? { lastInSyncAt } : {}) }));
         const record: DriftRecord = {
           key: event.key,
           policy: event.policy,
@@ -277,25 +284,36 @@ export async function runAlerting(report: TickReport, options: AlertingOptions):
     }
   }
 
-  // 3. Deliver every alert that is due: claim, send per sink, record, release.
+  // 3. Deliver every alert that is due, one message per change (see `alertGroupKey`): claim
+  // each record, send per sink, record, release.
   const due = [...current.values()].filter((row) => isUndelivered(row.value.alert) && !isClaimedByAnother(row.value.alert, now));
-  await mapWithConcurrency(due, 4, async (row) => {
+  const changes = new Map<string, Stored<DriftRecord>[]>();
+  for (const row of due) {
     if (isWaitingForActor(row.value, now, options.actorWaitInMs)) {
       result.pending++;
       log.info({ event: 'lockdown.alertWaitingForActor', driftKey: row.value.key, detail: (row.value.actor as { detail?: string }).detail }, 'alert held: its actor is not in the Activity Log yet');
-      return;
+      continue;
     }
     if (pastDeadline()) {
       result.pending++;
       leftOver().deliveries++;
-      return;
+      continue;
     }
-    const done = await deliverAlert(row, runId, clock, options, log, write);
-    if (done === 'sent') result.delivered.push({ alertId: row.value.alert!.alertId, kind: row.value.alert!.kind, key: row.value.key, sinks: Object.keys(row.value.alert!.sinks) });
-    else if (done === 'pending') result.pending++;
-    if (done === 'deferred') {
-      result.pending++;
-      leftOver().deliveries++;
+    const key = alertGroupKey(row.value);
+    changes.set(key, [...(changes.get(key) ?? []), row]);
+  }
+  // In key order: the message of a change keeps its first record's alertId on every retry.
+  const ordered = [...changes.values()].map((rows) => rows.sort((a, b) => (a.value.key < b.value.key ? -1 : 1)));
+  await mapWithConcurrency(ordered, 4, async (rows) => {
+    const outcomes = await deliverChange(rows, runId, clock, options, log, write);
+    for (const [index, done] of outcomes.entries()) {
+      const alert = rows[index].value.alert!;
+      if (done === 'sent') result.delivered.push({ alertId: alert.alertId, kind: alert.kind, key: rows[index].value.key, sinks: Object.keys(alert.sinks) });
+      else if (done === 'pending') result.pending++;
+      if (done === 'deferred') {
+        result.pending++;
+        leftOver().deliveries++;
+      }
     }
   });
 
@@ -311,65 +329,87 @@ export async function runAlerting(report: TickReport, options: AlertingOptions):
   return result;
 }
 
-async function deliverAlert(
-  row: Stored<DriftRecord>,
+type DeliveryDone = 'sent' | 'pending' | 'deferred' | 'lost';
+
+/**
+ * Delivers the alerts of one change as one message per sink (and per kind, when a sink is
+ * owed the "opened" notice of some of them). Every record is claimed, updated and released
+ * on its own, so what one sink took is recorded for each record it listed. Answers per row.
+ */
+async function deliverChange(
+  rows: Stored<DriftRecord>[],
   runId: string,
   clock: () => Date,
   options: AlertingOptions,
   log: Logger,
   write: (record: DriftRecord, etag: string | undefined) => Promise<boolean>,
-): Promise<'sent' | 'pending' | 'deferred' | 'lost'> {
+): Promise<DeliveryDone[]> {
   const leaseInMs = options.claimLeaseInMs ?? 5 * 60_000;
   const maxSinkAttempts = options.maxSinkAttempts ?? 20;
-  let record: DriftRecord = {
-    ...row.value,
-    alert: { ...row.value.alert!, status: 'notifying', claimedBy: runId, claimedUntil: new Date(clock().getTime() + leaseInMs).toISOString() },
-  };
-  let etag = row.etag;
-  const claim = async (next: DriftRecord): Promise<boolean> => {
-    const written = await options.store.replaceDrift(next, etag);
-    if (!written.ok) return false;
-    etag = written.etag;
-    record = next;
+  const claimed = rows.map((row) => ({ record: row.value, etag: row.etag, done: undefined as DeliveryDone | undefined }));
+  const claim = async (member: (typeof claimed)[number], next: DriftRecord): Promise<boolean> => {
+    const written = await options.store.replaceDrift(next, member.etag);
+    if (!written.ok) {
+      member.done = 'lost';
+      return false;
+    }
+    member.etag = written.etag;
+    member.record = next;
     return true;
   };
-  if (!(await claim(record))) {
-    log.debug({ event: 'lockdown.alertClaimLost', driftKey: record.key }, 'another run is delivering this alert; skipped');
-    return 'lost';
+  for (const member of claimed) {
+    const claimUntil = new Date(clock().getTime() + leaseInMs).toISOString();
+    if (!(await claim(member, { ...member.record, alert: { ...member.record.alert!, status: 'notifying', claimedBy: runId, claimedUntil: claimUntil } }))) {
+      log.debug({ event: 'lockdown.alertClaimLost', driftKey: member.record.key }, 'another run is delivering this alert; skipped');
+    }
   }
+  const live = () => claimed.filter((member) => member.done === undefined);
   const sinks = new Map(options.sinks.map((sink) => [sink.name, sink]));
+  const sinkNames = [...new Set(claimed.flatMap((member) => Object.keys(member.record.alert!.sinks)))];
   let deferred = false;
-  for (const [name, state] of Object.entries(record.alert!.sinks)) {
-    if (state.state !== 'pending') continue;
-    if (isPastDeadline(options)) {
-      // Not started: the sink stays pending, with no attempt counted, for the next tick.
-      deferred = true;
-      continue;
+  for (const name of sinkNames) {
+    const owed = new Map<AlertKind, (typeof claimed)[number][]>();
+    for (const member of live()) {
+      const state = member.record.alert!.sinks[name];
+      if (state?.state !== 'pending') continue;
+      const kind = state.kind ?? member.record.alert!.kind;
+      owed.set(kind, [...(owed.get(kind) ?? []), member]);
     }
-    const sink = sinks.get(name);
-    const message = alertMessage(record, state.kind);
-    const outcome = sink
-      ? await deliver(sink, message, { ...options.delivery, abortSignal: options.abortSignal })
-      : ({ ok: false, attempts: 0, error: `${name}: no longer configured`, retryable: false } as const);
-    if (!outcome.ok && options.abortSignal?.aborted) deferred = true;
-    const attempts = state.attempts + outcome.attempts;
-    const next = outcome.ok
-      ? { state: 'delivered' as const, attempts, deliveredAt: clock().toISOString() }
-      : { state: !sink || attempts >= maxSinkAttempts ? ('abandoned' as const) : ('pending' as const), attempts, lastError: outcome.error };
-    const fields = { event: 'lockdown.alertDelivery', alertId: message.alertId, alertKind: message.kind, driftKey: record.key, sink: name, delivered: outcome.ok, attempts: outcome.attempts, totalAttempts: attempts };
-    if (outcome.ok) log.debug(fields, `alert delivered to ${name}`);
-    else if (next.state === 'abandoned') log.error({ ...fields, error: outcome.error }, `alert given up for ${name} after ${attempts} attempt(s): ${outcome.error}`);
-    else log.warn({ ...fields, error: outcome.error }, `alert not delivered to ${name} (${outcome.error}); kept pending for the next tick`);
-    if (!(await claim({ ...record, alert: { ...record.alert!, sinks: { ...record.alert!.sinks, [name]: next } } }))) {
-      log.warn({ event: 'lockdown.alertClaimLost', driftKey: record.key, sink: name }, 'lost the claim on an alert while delivering it');
-      return 'lost';
+    for (const [kind, members] of owed) {
+      if (isPastDeadline(options)) {
+        // Not started: the sink stays pending, with no attempt counted, for the next tick.
+        deferred = true;
+        continue;
+      }
+      const sink = sinks.get(name);
+      const message = alertMessage(members.map((member) => member.record), kind);
+      const outcome = sink
+        ? await deliver(sink, message, { ...options.delivery, abortSignal: options.abortSignal })
+        : ({ ok: false, attempts: 0, error: `${name}: no longer configured`, retryable: false } as const);
+      if (!outcome.ok && options.abortSignal?.aborted) deferred = true;
+      for (const member of members) {
+        const state = member.record.alert!.sinks[name];
+        const attempts = state.attempts + outcome.attempts;
+        const next = outcome.ok
+          ? { state: 'delivered' as const, attempts, deliveredAt: clock().toISOString() }
+          : { state: !sink || attempts >= maxSinkAttempts ? ('abandoned' as const) : ('pending' as const), attempts, lastError: outcome.error };
+        const fields = { event: 'lockdown.alertDelivery', alertId: message.alertId, alertKind: message.kind, driftKey: member.record.key, sink: name, delivered: outcome.ok, attempts: outcome.attempts, totalAttempts: attempts };
+        if (outcome.ok) log.debug(fields, `alert delivered to ${name}`);
+        else if (next.state === 'abandoned') log.error({ ...fields, error: outcome.error }, `alert given up for ${name} after ${attempts} attempt(s): ${outcome.error}`);
+        else log.warn({ ...fields, error: outcome.error }, `alert not delivered to ${name} (${outcome.error}); kept pending for the next tick`);
+        if (!(await claim(member, { ...member.record, alert: { ...member.record.alert!, sinks: { ...member.record.alert!.sinks, [name]: next } } }))) {
+          log.warn({ event: 'lockdown.alertClaimLost', driftKey: member.record.key, sink: name }, 'lost the claim on an alert while delivering it');
+        }
+      }
     }
   }
-  const allDone = Object.values(record.alert!.sinks).every((state) => state.state !== 'pending');
-  const { claimedBy: _by, claimedUntil: _until, ...alert } = record.alert!;
-  const released: DriftRecord = { ...record, alert: { ...alert, status: allDone ? 'sent' : 'open' } };
-  if (!(await write(released, etag))) return 'lost';
-  return allDone ? 'sent' : deferred ? 'deferred' : 'pending';
+  for (const member of live()) {
+    const allDone = Object.values(member.record.alert!.sinks).every((state) => state.state !== 'pending');
+    const { claimedBy: _by, claimedUntil: _until, ...alert } = member.record.alert!;
+    const released: DriftRecord = { ...member.record, alert: { ...alert, status: allDone ? 'sent' : 'open' } };
+    member.done = !(await write(released, member.etag)) ? 'lost' : allDone ? 'sent' : deferred ? 'deferred' : 'pending';
+  }
+  return claimed.map((member) => member.done ?? 'lost');
 }
 
 function isPastDeadline(options: Pick<AlertingOptions, 'deadlineInMs' | 'abortSignal'>): boolean {

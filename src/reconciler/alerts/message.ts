@@ -1,6 +1,6 @@
 /** From a drift record to the alert every sink renders, and the words people read. */
 import { formatValue } from '../render/values';
-import { shortName } from '../resourceId';
+import { canonicalId, shortName } from '../resourceId';
 import { pairName } from './pairs';
 import type { DriftRecord } from './store';
 import { driftFacts, type Actor, type AlertKind, type AlertMessage } from './types';
@@ -18,31 +18,49 @@ const DONE: Record<DriftRecord['action'], string> = {
   failed: 'repair FAILED',
 };
 
-export function alertSummary(record: DriftRecord, kind: AlertKind): string {
-  const where = `${shortName(record.resourceId)} ${record.field}`;
-  const pairs = record.pairs.length > 0 ? ` [${record.pairs.map(pairName).join(', ')}]` : '';
-  if (kind === 'resolved') {
-    const how = record.action === 'repaired' ? 'repaired by Lockdown' : 'no longer differs from the policy';
-    return `Resolved: ${record.policy}${pairs}: ${where} ${how}`;
-  }
-  const prefix = kind === 'reminder' ? 'Still drifted' : 'Drift';
-  const done = `${DONE[record.action]}${record.reason ? ` (${record.reason})` : ''}`;
-  // An opened alert that goes out after the drift is gone (it was held, or a sink was down) says so.
-  const since = record.resolvedAt && record.action !== 'repaired' ? `; since resolved (${record.resolvedAt}): no longer differs from the policy` : '';
-  return `${prefix}: ${record.policy}${pairs}: ${where} is ${formatValue(record.actual)}, policy wants ${formatValue(record.expected)}; ${done}${since}; ${describeActor(record.actor)}`;
+/** The change one alert is about: the differences one actor made to one resource, found in one pass. */
+export function alertGroupKey(record: DriftRecord, kind: AlertKind = record.alert!.kind): string {
+  const actor = record.actor && !record.actor.unknown ? record.actor.caller.toLowerCase() : `unknown:${record.actor?.unknown ? record.actor.why : 'none'}`;
+  return [kind, record.policy, canonicalId(record.resourceId), actor, record.alert?.createdAt ?? record.lastTickId].join('|');
 }
 
-/** `kind`: what this sink is sent, when it differs from the alert's (see `SinkDelivery.kind`). */
-export function alertMessage(record: DriftRecord, kind: AlertKind = record.alert!.kind): AlertMessage {
-  const alert = record.alert!;
+const done = (record: DriftRecord) => `${DONE[record.action]}${record.reason ? ` (${record.reason})` : ''}`;
+const resolvedHow = (record: DriftRecord) => (record.action === 'repaired' ? 'repaired by Lockdown' : 'no longer differs from the policy');
+
+/** `records`: the differences of one change (see `alertGroupKey`), the first one leading. */
+export function alertSummary(records: DriftRecord[], kind: AlertKind): string {
+  const [first] = records;
+  const where = shortName(first.resourceId);
+  const pairs = first.pairs.length > 0 ? ` [${first.pairs.map(pairName).join(', ')}]` : '';
+  const same = (part: (record: DriftRecord) => string) => records.every((record) => part(record) === part(first));
+  if (kind === 'resolved') {
+    if (same(resolvedHow)) return `Resolved: ${first.policy}${pairs}: ${where} ${records.map((record) => record.field).join(', ')} ${resolvedHow(first)}`;
+    return `Resolved: ${first.policy}${pairs}: ${where} ${records.map((record) => `${record.field} ${resolvedHow(record)}`).join(', ')}`;
+  }
+  const prefix = kind === 'reminder' ? 'Still drifted' : 'Drift';
+  const sharedDone = same(done);
+  const differences = records
+    .map((record) => `${record.field} is ${formatValue(record.actual)}, policy wants ${formatValue(record.expected)}${sharedDone ? '' : ` (${done(record)})`}`)
+    .join('; ');
+  // An opened alert that goes out after the drift is gone (it was held, or a sink was down) says so.
+  const late = records.every((record) => record.resolvedAt && record.action !== 'repaired');
+  const since = late ? `; since resolved (${first.resolvedAt}): no longer differs from the policy` : '';
+  return `${prefix}: ${first.policy}${pairs}: ${where} ${differences}${sharedDone ? `; ${done(first)}` : ''}${since}; ${describeActor(first.actor)}`;
+}
+
+/** The alert of one change, listing its differences. `kind`: what this sink is sent, when it differs from the alert's (see `SinkDelivery.kind`). */
+export function alertMessage(records: DriftRecord[], kind: AlertKind = records[0].alert!.kind): AlertMessage {
+  const [first] = records;
+  const alert = first.alert!;
   return {
     alertId: alert.alertId,
     kind,
-    ...driftFacts(record),
-    ...(record.actor ? { actor: record.actor } : {}),
-    firstDetectedAt: record.firstDetectedAt,
-    lastDetectedAt: record.lastDetectedAt,
-    ...(record.resolvedAt ? { resolvedAt: record.resolvedAt } : {}),
-    summary: alertSummary(record, kind),
+    ...driftFacts(first),
+    changes: records.map(({ key, aspect, field, expected, actual, action, reason }) => ({ key, aspect, field, expected, actual, action, ...(reason ? { reason } : {}) })),
+    ...(first.actor ? { actor: first.actor } : {}),
+    firstDetectedAt: first.firstDetectedAt,
+    lastDetectedAt: records.reduce((latest, record) => (record.lastDetectedAt > latest ? record.lastDetectedAt : latest), first.lastDetectedAt),
+    ...(first.resolvedAt ? { resolvedAt: first.resolvedAt } : {}),
+    summary: alertSummary(records, kind),
   };
 }

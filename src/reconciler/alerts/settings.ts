@@ -77,8 +77,9 @@ export function readAlertSettings(env: Env = process.env): AlertSettings {
   return {
     renotifyAfterInMs: minutes(env, 'LOCKDOWN_RENOTIFY_MINUTES', DEFAULT_RENOTIFY_MINUTES),
     actorWaitInMs: minutes(env, 'LOCKDOWN_ACTOR_WAIT_MINUTES', 10),
-    // A user-assigned identity's client id is known already; the Activity Log may show it or the object id.
-    ownCallers: [...(env.LOCKDOWN_OWN_CALLERS ?? '').split(','), env.LOCKDOWN_MANAGED_IDENTITY_CLIENT_ID ?? '', env.AZURE_CLIENT_ID ?? '']
+    // A user-assigned identity's client id is known already; the Activity Log may show it or the
+    // object id (LOCKDOWN_PRINCIPAL_ID), and resource-write events carry both.
+    ownCallers: [...(env.LOCKDOWN_OWN_CALLERS ?? '').split(','), env.LOCKDOWN_MANAGED_IDENTITY_CLIENT_ID ?? '', env.AZURE_CLIENT_ID ?? '', env.LOCKDOWN_PRINCIPAL_ID ?? '']
       .map((caller) => caller.trim())
       .filter(Boolean),
     delivery: {
@@ -91,7 +92,7 @@ export function readAlertSettings(env: Env = process.env): AlertSettings {
     teamsWebhookUrl: secretSetting(env, 'LOCKDOWN_TEAMS_WEBHOOK_URL', warnings),
     slackWebhookUrl: secretSetting(env, 'LOCKDOWN_SLACK_WEBHOOK_URL', warnings),
     state: stateConnectionFromSettings(env),
-    tables: { drift: `${prefix}drift`, status: `${prefix}status`, history: `${prefix}history` },
+    tables: { drift: `${prefix}drift`, status: `${prefix}status`, history: `${prefix}history`, lease: `${prefix}lease` },
     warnings,
   };
 }

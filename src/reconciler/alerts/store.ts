@@ -94,7 +94,7 @@ export interface HistoryQuery {
   limit?: number;
 }
 
-export const DEFAULT_TABLES = { drift: 'lockdowndrift', status: 'lockdownstatus', history: 'lockdownhistory' };
+export const DEFAULT_TABLES = { drift: 'lockdowndrift', status: 'lockdownstatus', history: 'lockdownhistory', lease: 'lockdownlease' };
 
 export const hashKey = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 40);
 
@@ -115,7 +115,7 @@ interface DataEntity {
   [column: string]: unknown;
 }
 
-function isStatus(error: unknown, ...codes: number[]): boolean {
+export function isStatus(error: unknown, ...codes: number[]): boolean {
   return typeof error === 'object' && error !== null && codes.includes((error as { statusCode?: number }).statusCode ?? -1);
 }
 
@@ -140,6 +140,15 @@ export function stateConnectionFromSettings(settings: Record<string, string | un
   return { tableServiceUrl, credential: clientId ? new DefaultAzureCredential({ managedIdentityClientId: clientId }) : new DefaultAzureCredential() };
 }
 
+/** A client of one table of the state storage (plain HTTP only for the local emulator). */
+export function tableClient(connection: StateConnection, table: string): TableClient {
+  if ('connectionString' in connection) {
+    const insecure = /^UseDevelopmentStorage=true|DefaultEndpointsProtocol=http;|TableEndpoint=http:/i.test(connection.connectionString);
+    return TableClient.fromConnectionString(connection.connectionString, table, { allowInsecureConnection: insecure });
+  }
+  return new TableClient(connection.tableServiceUrl, table, connection.credential);
+}
+
 export class TableAlertStore implements AlertStore {
   readonly #drift: TableClient;
   readonly #status: TableClient;
@@ -148,13 +157,7 @@ export class TableAlertStore implements AlertStore {
 
   constructor(connection: StateConnection, options: TableStoreOptions = {}) {
     const tables = { ...DEFAULT_TABLES, ...options.tables };
-    const client = (table: string) => {
-      if ('connectionString' in connection) {
-        const insecure = /^UseDevelopmentStorage=true|DefaultEndpointsProtocol=http;|TableEndpoint=http:/i.test(connection.connectionString);
-        return TableClient.fromConnectionString(connection.connectionString, table, { allowInsecureConnection: insecure });
-      }
-      return new TableClient(connection.tableServiceUrl, table, connection.credential);
-    };
+    const client = (table: string) => tableClient(connection, table);
     this.#drift = client(tables.drift);
     this.#status = client(tables.status);
     this.#history = client(tables.history);

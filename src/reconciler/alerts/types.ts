@@ -70,8 +70,16 @@ export type Actor = ActorFound | ActorUnknown;
 
 export type AlertKind = 'opened' | 'reminder' | 'resolved';
 
-/** What every sink renders: one alert about one drift record. */
+/** One difference an alert lists. */
+export type AlertChange = Pick<DriftFacts, 'key' | 'aspect' | 'field' | 'expected' | 'actual' | 'action' | 'reason'>;
+
+/**
+ * What every sink renders: one alert about one change, that is, the differences one actor
+ * made to one resource, found in one pass (`changes`, at least one). The top-level facts are
+ * the first of `changes`, so a reader of single-difference alerts keeps working.
+ */
 export interface AlertMessage extends DriftFacts {
+  changes: AlertChange[];
   /** Unique per notification: the idempotency key receivers may dedupe on. */
   alertId: string;
   kind: AlertKind;

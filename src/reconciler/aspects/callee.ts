@@ -9,7 +9,6 @@ import type { AccessRule, ObservedSiteConfig } from '../observed';
 import type { FieldChange } from '../plan';
 import type { LockdownPolicy } from '../policy/types';
 import type { SiteConfigPatch } from '../port';
-import { hasWebEndpoint } from '../reachability';
 import { canonicalId, shortName } from '../resourceId';
 import { diffRuleSet, ownedMainRules } from './calleeRules';
 import { addCondition, addDraft, hasDraft, names, unavailable, type Blocker, type DiffContext } from './context';
@@ -93,8 +92,10 @@ function pathBlocker(context: DiffContext, policies: LockdownPolicy[]): Blocker 
 
 /**
  * Plans the admit write when needed and returns the rules the callee has once it ran. A rule
- * for a subnet that has no Microsoft.Web endpoint yet is written with
- * ignoreMissingVnetServiceEndpoint, so it can go in before the endpoint moves callers onto it.
+ * for a subnet that has no Microsoft.Web endpoint yet goes in as it is: App Service accepts it
+ * (the endpoint check of `az webapp config access-restriction add` and of the portal is
+ * client-side; `--ignore-missing-endpoint` skips it and sends the same rule), so the callee
+ * admits the subnet before the endpoint moves its callers' calls onto it.
  */
 function admitCallers(context: DiffContext, displayId: string, config: ObservedSiteConfig, owned: AccessRule[], policies: LockdownPolicy[]): AccessRule[] {
   const pathsChange = policies.some(
@@ -103,8 +104,7 @@ function admitCallers(context: DiffContext, displayId: string, config: ObservedS
   if (config.defaultAction !== 'Deny' || !pathsChange) return config.accessRules;
   const present = new Set(config.accessRules.map(ruleKey));
   const additions = owned
-    .filter((rule) => !present.has(ruleKey(rule)) && !(rule.vnetSubnetResourceId && context.subnetBlockers.has(canonicalId(rule.vnetSubnetResourceId))))
-    .map((rule) => (rule.vnetSubnetResourceId && !subnetHasEndpoint(context, rule.vnetSubnetResourceId) ? { ...rule, ignoreMissingVnetServiceEndpoint: true } : rule));
+    .filter((rule) => !present.has(ruleKey(rule)) && !(rule.vnetSubnetResourceId && context.subnetBlockers.has(canonicalId(rule.vnetSubnetResourceId))));
   if (additions.length === 0) return config.accessRules;
   const admitted = [...config.accessRules, ...additions];
   addDraft(context, {
@@ -116,11 +116,6 @@ function admitCallers(context: DiffContext, displayId: string, config: ObservedS
     write: { operation: 'updateSiteConfig', siteId: displayId, patch: { accessRules: admitted }, expected: { accessRules: config.accessRules } },
   });
   return admitted;
-}
-
-function subnetHasEndpoint(context: DiffContext, subnetId: string): boolean {
-  const observation = context.observed.subnets.get(canonicalId(subnetId));
-  return observation?.status === 'found' && hasWebEndpoint(observation.value.serviceEndpoints);
 }
 
 function reportKeptRules(context: DiffContext, displayId: string, config: ObservedSiteConfig, policies: LockdownPolicy[]): void {

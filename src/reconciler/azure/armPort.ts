@@ -5,7 +5,7 @@
 import { WebSiteManagementClient, type IpSecurityRestriction, type Site, type SiteConfigResource } from '@azure/arm-appservice';
 import { MonitorClient } from '@azure/arm-monitor';
 import { NetworkManagementClient, type Subnet, type VirtualNetwork } from '@azure/arm-network';
-import { createDefaultHttpClient, createHttpHeaders, createPipelineRequest, type HttpClient } from '@azure/core-rest-pipeline';
+import { createDefaultHttpClient, type HttpClient } from '@azure/core-rest-pipeline';
 import { isImplicitRule, sameRules } from '../accessRules';
 import { ArmError, classifyRetry } from '../armError';
 import type { AccessRule, ObservedPlan, ObservedSite, ObservedSiteConfig, ObservedSubnet, ObservedVirtualNetwork } from '../observed';
@@ -53,7 +53,7 @@ async function guarded<T>(resourceId: string, work: () => Promise<T>): Promise<T
 function toAccessRule(rule: IpSecurityRestriction): AccessRule {
   const copy: AccessRule = {};
   const fields = rule as Record<string, unknown>;
-  for (const key of ['name', 'description', 'action', 'priority', 'ipAddress', 'subnetMask', 'vnetSubnetResourceId', 'vnetTrafficTag', 'subnetTrafficTag', 'tag', 'headers', 'ignoreMissingVnetServiceEndpoint'] as const) {
+  for (const key of ['name', 'description', 'action', 'priority', 'ipAddress', 'subnetMask', 'vnetSubnetResourceId', 'vnetTrafficTag', 'subnetTrafficTag', 'tag', 'headers'] as const) {
     if (fields[key] !== undefined && fields[key] !== null) (copy as Record<string, unknown>)[key] = fields[key];
   }
   return copy;
@@ -284,9 +284,7 @@ export class ArmPort implements AzurePort {
       if (patch.scmUseMain !== undefined) config.scmIpSecurityRestrictionsUseMain = patch.scmUseMain;
       if (patch.vnetRouteAllEnabled !== undefined) config.vnetRouteAllEnabled = patch.vnetRouteAllEnabled;
       if (patch.publicNetworkAccess !== undefined) config.publicNetworkAccess = patch.publicNetworkAccess;
-      const needsRawBody = [...(patch.accessRules ?? []), ...(patch.scmAccessRules ?? [])].some((rule) => rule.ignoreMissingVnetServiceEndpoint);
-      if (needsRawBody) await this.#patchSiteConfig(subscriptionId, siteId, config, options);
-      else if (slot) await this.#webClient(subscriptionId).webApps.updateConfigurationSlot(resourceGroup, name, slot, config, { abortSignal: options.abortSignal });
+      if (slot) await this.#webClient(subscriptionId).webApps.updateConfigurationSlot(resourceGroup, name, slot, config, { abortSignal: options.abortSignal });
       else await this.#webClient(subscriptionId).webApps.updateConfiguration(resourceGroup, name, config, { abortSignal: options.abortSignal });
     });
   }
@@ -297,26 +295,6 @@ export class ArmPort implements AzurePort {
     const webApps = this.#webClient(subscriptionId).webApps;
     const call = { abortSignal: options.abortSignal };
     return slot ? webApps.getConfigurationSlot(resourceGroup, name, slot, call) : webApps.getConfiguration(resourceGroup, name, call);
-  }
-
-  /**
-   * The SDK's rule model has no ignoreMissingVnetServiceEndpoint and drops it; the same client
-   * pipeline (credential, retries) sends the body as written instead.
-   */
-  async #patchSiteConfig(subscriptionId: string, siteId: string, config: SiteConfigResource, options: PortCallOptions): Promise<void> {
-    const request = createPipelineRequest({
-      url: `${this.#connection.endpoint}${siteId}/config/web?api-version=${WEB_API_VERSION}`,
-      method: 'PATCH',
-      headers: createHttpHeaders({ 'content-type': 'application/json' }),
-      body: JSON.stringify({ properties: config }),
-      abortSignal: options.abortSignal,
-    });
-    const response = await this.#webClient(subscriptionId).pipeline.sendRequest(this.#httpClient, request);
-    if (response.status < 400) return;
-    const error = (JSON.parse(response.bodyAsText || '{}') as { error?: { code?: string; message?: string } }).error ?? {};
-    const code = error.code ?? `Http${response.status}`;
-    const retryAfter = Number(response.headers.get('retry-after'));
-    throw new ArmError(error.message ?? `HTTP ${response.status}`, code, response.status, classifyRetry(code, response.status), siteId, Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter * 1000 : undefined);
   }
 
   listActivity(resourceId: string, fromIso: string, toIso: string, options: PortCallOptions = {}): Promise<ActivityRecord[]> {

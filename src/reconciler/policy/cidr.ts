@@ -3,6 +3,8 @@
  * rules textually, so a policy keeps one spelling per range: IPv4 dotted decimal without
  * leading zeros, IPv6 as RFC 5952 (lower case, zeros compressed), host bits clear.
  */
+import { quoteValue } from './quote';
+
 
 export type CidrCheck =
   | { ok: true; canonical: string; family: 4 | 6; prefixLength: number }
@@ -16,11 +18,11 @@ export function parseCidr(text: string): CidrCheck {
       const full = single.family === 4 ? 32 : 128;
       return {
         ok: false,
-        message: `'${text}' has no prefix length`,
+        message: `${quoteValue(text)} has no prefix length`,
         hint: `write ${formatAddress(single.family, single.value)}/${full} for this single address`,
       };
     }
-    return { ok: false, message: `'${text}' is not a CIDR range`, hint: 'write an address range such as 203.0.113.0/24' };
+    return { ok: false, message: `${quoteValue(text)} is not a CIDR range`, hint: 'write an address range such as 203.0.113.0/24' };
   }
 
   const addressText = text.slice(0, slash);
@@ -29,7 +31,7 @@ export function parseCidr(text: string): CidrCheck {
   if (!address) {
     return {
       ok: false,
-      message: `'${addressText}' is not an IPv4 or IPv6 address`,
+      message: `${quoteValue(addressText)} is not an IPv4 or IPv6 address`,
       hint: 'write an address range such as 203.0.113.0/24 or 2001:db8::/32',
     };
   }
@@ -37,7 +39,7 @@ export function parseCidr(text: string): CidrCheck {
   if (!/^(0|[1-9][0-9]{0,2})$/.test(prefixText) || Number(prefixText) > bits) {
     return {
       ok: false,
-      message: `'${prefixText}' is not a valid prefix length for an IPv${address.family} range`,
+      message: `${quoteValue(prefixText)} is not a valid prefix length for an IPv${address.family} range`,
       hint: `the prefix length is a number from 0 to ${bits}`,
     };
   }

@@ -6,14 +6,18 @@
 
 import { Alias, Document, isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments } from 'yaml';
 import type { Node as YamlLibraryNode, YAMLError } from 'yaml';
+import { firstOutOfBounds } from './yamlBounds';
+import { escapeText, quoteValue } from './quote';
 import type { PolicyProblem } from './types';
 
 export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
 /** Aliases a document may expand; far above what a policy needs, far below a bomb. */
 export const DEFAULT_MAX_ALIAS_COUNT = 100;
-const MAX_DEPTH = 64;
+export const MAX_DEPTH = 64;
 /** Nodes in one document after alias expansion: a second line of defence against bombs. */
 const MAX_NODES = 20_000;
+/** Lexer tokens (values, indicators, line breaks) in one file; parsing is stopped before it starts past this. */
+export const MAX_TOKENS = 50_000;
 
 const CORE_TAGS = new Set(
   ['str', 'int', 'float', 'bool', 'null', 'map', 'seq'].map((name) => `tag:yaml.org,2002:${name}`),
@@ -102,6 +106,16 @@ export function parsePolicyYaml(file: string, text: string, options: ParsePolicy
     return { file, documents: [], problems: [fileTooLargeProblem(file, bytes, maxFileBytes)] };
   }
 
+  const outOfBounds = firstOutOfBounds(text, { maxDepth: MAX_DEPTH, maxTokens: MAX_TOKENS });
+  if (outOfBounds) {
+    const { line, column } = positionIn(text, outOfBounds.offset);
+    const message =
+      outOfBounds.bound === 'depth'
+        ? `the document is nested more than ${MAX_DEPTH} levels deep`
+        : `the file has more than ${MAX_TOKENS} YAML tokens (values, indicators, line breaks); it was not parsed`;
+    return { file, documents: [], problems: [{ severity: 'error', file, line, column, path: '', message, hint: outOfBounds.bound === 'depth' ? NESTING_HINT : 'split the policies into several files' }] };
+  }
+
   const lineCounter = new LineCounter();
   let documents: Document.Parsed[];
   try {
@@ -128,7 +142,7 @@ export function parsePolicyYaml(file: string, text: string, options: ParsePolicy
           line: 1,
           column: 1,
           path: '',
-          message: `cannot parse the file: ${(error as Error).message}`,
+          message: `cannot parse the file: ${escapeText((error as Error).message)}`,
         },
       ],
     };
@@ -201,7 +215,7 @@ function parseDocument(
 
   const builder = new TreeBuilder(document, at, tagWarnings, problemAt);
   const root = builder.build(contents as YamlLibraryNode, '', 0);
-  problems.push(...builder.problems);
+  for (const problem of builder.problems) problems.push(problem);
   for (const warning of tagWarnings) {
     // A tag the walk did not reach (on a key, say): still an error.
     problems.push(problemAt(warning.pos[0], `${tagName(warning)} is not allowed`, TAG_HINT));
@@ -220,11 +234,27 @@ function parseDocument(
   return { index, position, root, problems };
 }
 
+const NESTING_HINT = 'a policy is a few dozen values; check the file is what you meant';
+
+/** 1-based line and column of an offset, counting CR, LF and CRLF as one break each. */
+export function positionIn(text: string, offset: number): Position {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = 0; i < offset; i++) {
+    const character = text.charCodeAt(i);
+    if (character === 10 || (character === 13 && text.charCodeAt(i + 1) !== 10)) {
+      line++;
+      lineStart = i + 1;
+    }
+  }
+  return { line, column: offset - lineStart + 1 };
+}
+
 const TAG_HINT = 'policies are plain YAML: remove the tag (only the core tags !!str, !!int, !!float, !!bool, !!null, !!map, !!seq are allowed)';
 
 function tagName(warning: YAMLError): string {
   const match = /Unresolved tag: (\S+)/.exec(warning.message);
-  return match ? `the tag ${shortTag(match[1])}` : 'a custom tag';
+  return match ? `the tag ${escapeText(shortTag(match[1]), 40)}` : 'a custom tag';
 }
 
 function shortTag(tag: string): string {
@@ -232,10 +262,16 @@ function shortTag(tag: string): string {
   return tag.startsWith('!') ? tag : `!<${tag}>`;
 }
 
-/** The library's message without the position suffix it sometimes carries. */
+/**
+ * The library's message without the position suffix it sometimes carries. What follows
+ * its first ': ' is often a piece of the file, so only a short prefix of it is kept.
+ */
 function yamlMessage(error: YAMLError): string {
   const first = error.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
-  return `YAML syntax: ${first.charAt(0).toLowerCase()}${first.slice(1)}`;
+  const split = first.indexOf(': ');
+  const head = split < 0 ? first : first.slice(0, split);
+  const detail = split < 0 ? '' : `: ${quoteValue(first.slice(split + 2))}`;
+  return `YAML syntax: ${escapeText(`${head.charAt(0).toLowerCase()}${head.slice(1)}`)}${detail}`;
 }
 
 class TreeBuilder {
@@ -264,7 +300,7 @@ class TreeBuilder {
           depth > MAX_DEPTH
             ? `the document is nested more than ${MAX_DEPTH} levels deep`
             : `the document has more than ${MAX_NODES} values (after expanding aliases)`,
-          'a policy is a few dozen values; check the file is what you meant',
+          NESTING_HINT,
           path,
         ),
       );
@@ -322,7 +358,7 @@ class TreeBuilder {
           this.problems.push(
             this.problemAt(
               keyOffset,
-              `duplicate key '${key}' (first defined at line ${first.line}, column ${first.column})`,
+              `duplicate key ${quoteValue(key)} (first defined at line ${first.line}, column ${first.column})`,
               'YAML keys must be unique in a mapping: keep one of the two',
               childPath,
             ),
@@ -355,6 +391,6 @@ class TreeBuilder {
       }
     }
     const tagOffset = index >= 0 ? this.tagWarnings.splice(index, 1)[0].pos[0] : offset;
-    this.problems.push(this.problemAt(tagOffset, `the tag ${shortTag(tag)} is not allowed`, TAG_HINT, path));
+    this.problems.push(this.problemAt(tagOffset, `the tag ${escapeText(shortTag(tag), 40)} is not allowed`, TAG_HINT, path));
   }
 }

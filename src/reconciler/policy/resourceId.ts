@@ -3,6 +3,7 @@
  * case-insensitively, so the canonical form is the lower-cased id.
  */
 
+import { escapeText, quoteValue } from './quote';
 import { GUID_PATTERN, RESOURCE_GROUP_PATTERN } from './schema';
 import type { ResourceIdShape } from './schema';
 
@@ -18,9 +19,9 @@ export function checkResourceId(text: string, shape: ResourceIdShape): ResourceI
   const fail = (message: string, hint = expected): ResourceIdCheck => ({ ok: false, message, hint });
 
   if (text.trim() === '') return fail('the resource id is empty');
-  if (/\s/.test(text)) return fail(`the resource id '${text}' contains white space`, 'remove the spaces');
+  if (/\s/.test(text)) return fail(`the resource id ${quoteValue(text)} contains white space`, 'remove the spaces');
   if (!text.startsWith('/')) {
-    return fail(`'${text}' is not an ARM resource id (it must start with /subscriptions/)`);
+    return fail(`${quoteValue(text)} is not an ARM resource id (it must start with /subscriptions/)`);
   }
   if (text.length > 1 && text.endsWith('/')) {
     return fail(`the resource id ends with '/'`, 'remove the trailing slash');
@@ -35,22 +36,22 @@ export function checkResourceId(text: string, shape: ResourceIdShape): ResourceI
   if (segments.length < 2) return fail('the resource id has no subscription id');
   if (!GUID.test(segments[1])) {
     return fail(
-      `the subscription id '${segments[1]}' is not a GUID`,
+      `the subscription id ${quoteValue(segments[1])} is not a GUID`,
       'a subscription id looks like 11111111-1111-1111-1111-111111111111',
     );
   }
   if (!keyword(2, 'resourceGroups')) {
-    return fail(`expected /resourceGroups/ after the subscription id, got '${segments[2] ?? ''}'`);
+    return fail(`expected /resourceGroups/ after the subscription id, got ${quoteValue(segments[2] ?? '')}`);
   }
   if (segments.length < 4) return fail('the resource id has no resource group name');
   if (!RESOURCE_GROUP.test(segments[3])) {
     return fail(
-      `invalid resource group name '${segments[3]}'`,
+      `invalid resource group name ${quoteValue(segments[3])}`,
       "resource group names are 1-90 letters, digits, '_', '-', '.', '(' and ')', not ending in '.'",
     );
   }
   if (segments.length === 4) return fail(`this is the id of a resource group, not of ${shape.noun}`);
-  if (!keyword(4, 'providers')) return fail(`expected /providers/ after the resource group, got '${segments[4]}'`);
+  if (!keyword(4, 'providers')) return fail(`expected /providers/ after the resource group, got ${quoteValue(segments[4])}`);
   if (segments.length < 8 || segments.length % 2 !== 0) {
     return fail('the resource id is incomplete: after /providers/ come the namespace, then type/name pairs');
   }
@@ -71,11 +72,11 @@ export function checkResourceId(text: string, shape: ResourceIdShape): ResourceI
     if (actual.toLowerCase() === 'microsoft.web/sites/slots') {
       return fail('a callee is an app, not one of its slots', 'name the app and drop /slots/<slot>: its slots are locked with it (see `slots`)');
     }
-    return fail(`expected the id of ${shape.noun} (${shape.label}), got a ${actual} id`);
+    return fail(`expected the id of ${shape.noun} (${shape.label}), got a ${escapeText(actual, 60)} id`);
   }
   for (let i = 0; i < names.length; i++) {
     if (!new RegExp(`^${shape.namePatterns[i]}$`).test(names[i])) {
-      return fail(`invalid ${shape.nameLabels[i]} name '${names[i]}'`, `${shape.nameLabels[i]} names are ${shape.nameRules[i]}`);
+      return fail(`invalid ${shape.nameLabels[i]} name ${quoteValue(names[i])}`, `${shape.nameLabels[i]} names are ${shape.nameRules[i]}`);
     }
   }
   return { ok: true, canonical: text.toLowerCase(), names };

@@ -9,8 +9,10 @@
  */
 
 import { createHash } from 'node:crypto';
+import { checkServiceTag } from '../serviceTags';
 import { parseCidr } from './cidr';
 import type { ParsedDocument, Position, YamlMapping, YamlNode, YamlScalar } from './parse';
+import { escapeText, QUOTED_PREFIX_LENGTH, quoteValue } from './quote';
 import { checkResourceId, resourceName } from './resourceId';
 import { SUBNET_ID, SUPPORTED_API_VERSIONS, WEB_SITE_ID, WEB_SLOT_ID, fieldNames, policySchema } from './schema';
 import type { ArrayField, Field, FormatName, ObjectField, StringField, UnionField } from './schema';
@@ -56,6 +58,10 @@ const FORMAT_CHECKERS: Readonly<Record<FormatName, (text: string) => FormatCheck
   },
   serviceTag: (text) => {
     if (!/^[A-Za-z][A-Za-z0-9]*(?:\.[A-Za-z0-9]+)*$/.test(text)) return { ok: false, message: `invalid serviceTag '${text}'`, hint: 'use an Azure service tag such as AzureFrontDoor.Backend' };
+    const known = checkServiceTag(text);
+    if (!known.known) {
+      return { ok: false, message: `unknown service tag '${text}'`, hint: known.suggestion ? `did you mean ${known.suggestion}?` : 'use a tag from the Azure service tags list, e.g. AzureFrontDoor.Backend or AppService.WestEurope' };
+    }
     // These tags cover the whole internet, or every Azure customer's addresses, not just yours.
     if (/^(internet|azurecloud)(\.|$)/i.test(text)) {
       return { ok: true, canonical: text, warning: `service tag ${text} admits ${/^internet/i.test(text) ? 'the whole internet' : "every Azure customer's addresses, not only yours"}` };
@@ -72,12 +78,12 @@ function checkInstant(text: string): FormatCheck {
   const match = INSTANT.exec(text);
   if (!match) {
     if (/^\d{4}-\d{2}-\d{2}$/.test(text)) {
-      return { ok: false, message: `'${text}' is a date, not an instant`, hint: `write ${text}T00:00:00Z` };
+      return { ok: false, message: `${quoteValue(text)} is a date, not an instant`, hint: `write ${text}T00:00:00Z` };
     }
     if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(text)) {
-      return { ok: false, message: `'${text}' has no time zone`, hint: `append Z for UTC: ${text}Z` };
+      return { ok: false, message: `${quoteValue(text)} has no time zone`, hint: `append Z for UTC: ${text}Z` };
     }
-    return { ok: false, message: `'${text}' is not an ISO-8601 instant`, hint: example };
+    return { ok: false, message: `${quoteValue(text)} is not an ISO-8601 instant`, hint: example };
   }
   const [, year, month, day, hour, minute, second = '0', , zone] = match;
   const daysInMonth = new Date(Date.UTC(Number(year), Number(month), 0)).getUTCDate();
@@ -92,7 +98,7 @@ function checkInstant(text: string): FormatCheck {
     Number(second) > 59 ||
     !zoneValid
   ) {
-    return { ok: false, message: `'${text}' is not a valid date and time`, hint: example };
+    return { ok: false, message: `${quoteValue(text)} is not a valid date and time`, hint: example };
   }
   return { ok: true, canonical: new Date(text).toISOString().replace('.000Z', 'Z') };
 }
@@ -123,8 +129,8 @@ function describe(node: YamlNode): string {
   if (node.kind === 'mapping') return 'a mapping';
   if (node.kind === 'sequence') return 'a list';
   if (node.value === null) return 'nothing';
-  if (typeof node.value === 'string') return `the string '${node.value}'`;
-  if (typeof node.value === 'number') return `the number ${node.source || node.value}`;
+  if (typeof node.value === 'string') return `the string ${quoteValue(node.value)}`;
+  if (typeof node.value === 'number') return `the number ${escapeText(node.source || String(node.value), QUOTED_PREFIX_LENGTH)}`;
   return String(node.value);
 }
 
@@ -170,7 +176,7 @@ function checkString(walk: Walk, node: YamlNode, field: StringField, path: strin
       node.position,
       path,
       `expected ${field.enum ? `one of ${field.enum.join(', ')}` : 'a string'}, got ${describe(node)}`,
-      quotable ? `quote the value: "${node.source}"` : undefined,
+      quotable ? 'put the value in double quotes' : undefined,
     );
     return false;
   }
@@ -183,8 +189,8 @@ function checkString(walk: Walk, node: YamlNode, field: StringField, path: strin
       node.position,
       path,
       isVersion
-        ? `unsupported apiVersion '${value}'; supported: ${field.enum.join(', ')}`
-        : `invalid value '${value}'; expected one of: ${field.enum.join(', ')}`,
+        ? `unsupported apiVersion ${quoteValue(value)}; supported: ${field.enum.join(', ')}`
+        : `invalid value ${quoteValue(value)}; expected one of: ${field.enum.join(', ')}`,
       suggestion ? `did you mean '${suggestion}'?` : undefined,
     );
     return false;
@@ -194,14 +200,14 @@ function checkString(walk: Walk, node: YamlNode, field: StringField, path: strin
       walk,
       node.position,
       path,
-      `'${value}' is ${[...value].length} characters long; at most ${field.maxLength} are allowed`,
+      `${quoteValue(value)} is ${[...value].length} characters long; at most ${field.maxLength} are allowed`,
       field.maxLengthHint,
     );
     return false;
   }
   if (field.pattern && !new RegExp(field.pattern).test(value)) {
     const label = path.slice(path.lastIndexOf('.') + 1).replace(/\[\d+\]$/, '');
-    problem(walk, node.position, path, `invalid ${label} '${value}'`, field.patternHint && `use ${field.patternHint}`);
+    problem(walk, node.position, path, `invalid ${label} ${quoteValue(value)}`, field.patternHint && `use ${field.patternHint}`);
     return false;
   }
   if (field.format) {
@@ -233,7 +239,7 @@ function checkArray(walk: Walk, node: YamlNode, field: ArrayField, path: string)
       node.position,
       path,
       `expected a list, got ${describe(node)}`,
-      node.kind === 'scalar' && node.value !== null ? `write it as a list item: "- ${node.source}"` : undefined,
+      node.kind === 'scalar' && node.value !== null ? 'write it as a list item: on its own line, after "- "' : undefined,
     );
     return false;
   }
@@ -280,7 +286,7 @@ function checkObject(walk: Walk, node: YamlNode, field: ObjectField, path: strin
         walk,
         entry.keyPosition,
         childPath,
-        `unknown field '${entry.key}' ${where(path)}; valid fields: ${valid.join(', ')}`,
+        `unknown field ${quoteValue(entry.key)} ${where(path)}; valid fields: ${valid.join(', ')}`,
         hint,
       );
       ok = false;

@@ -29,6 +29,7 @@ export class LogSink implements AlertSink {
       action: message.action,
       reason: message.reason,
       policyRevision: message.policyRevision,
+      changes: message.changes,
       actorCaller: actor && !actor.unknown ? actor.caller : undefined,
       actorTime: actor && !actor.unknown ? actor.time : undefined,
       actorOperation: actor && !actor.unknown ? actor.operation : undefined,

@@ -13,10 +13,10 @@ export function slackPayload(message: AlertMessage): Record<string, unknown> {
   const fields = [
     `*Policy*\n${message.policy}`,
     `*Pairs*\n${message.pairs.map(pairName).join(', ') || '(all)'}`,
-    `*What*\n${message.aspect}: \`${message.field}\``,
+    `*What*\n${message.changes.map((change) => `${change.aspect}: \`${change.field}\``).join('\n')}`,
     `*Done*\n${message.action}`,
-    `*Expected*\n${formatValue(message.expected)}`,
-    `*Actual*\n${formatValue(message.actual)}`,
+    `*Expected*\n${message.changes.map((change) => formatValue(change.expected)).join('\n')}`,
+    `*Actual*\n${message.changes.map((change) => formatValue(change.actual)).join('\n')}`,
   ].map((text) => ({ type: 'mrkdwn', text: escape(text).slice(0, 1900) }));
   return {
     text: `${icon} ${escape(message.summary)}`,

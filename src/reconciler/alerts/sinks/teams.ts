@@ -15,9 +15,10 @@ export function adaptiveCard(message: AlertMessage): Record<string, unknown> {
     { title: 'Policy', value: message.policy },
     ...(message.pairs.length > 0 ? [{ title: 'Pairs', value: message.pairs.map(pairName).join(', ') }] : []),
     { title: 'Resource', value: message.resourceId },
-    { title: 'What', value: `${message.aspect}: ${message.field}` },
-    { title: 'Expected', value: formatValue(message.expected) },
-    { title: 'Actual', value: formatValue(message.actual) },
+    // One line per difference of the change, in the same order in each fact.
+    { title: 'What', value: message.changes.map((change) => `${change.aspect}: ${change.field}`).join('\n') },
+    { title: 'Expected', value: message.changes.map((change) => formatValue(change.expected)).join('\n') },
+    { title: 'Actual', value: message.changes.map((change) => formatValue(change.actual)).join('\n') },
     { title: 'Done', value: `${message.action}${message.reason ? ` (${message.reason})` : ''}` },
     { title: 'Who', value: describeActor(message.actor) },
     { title: 'First seen', value: message.firstDetectedAt },
