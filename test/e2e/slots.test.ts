@@ -6,6 +6,8 @@ import type { EmulatorStateSnapshot, Topology } from '../../emulator/src/types';
 import { startAlertWorld, type AlertWorld } from '../support/alertHarness';
 import { demoTopology, ids, pairPolicy, startEmulatorWorld, type EmulatorWorld } from '../support/emulatorWorld';
 import { safetyViolations } from '../support/safetyProperties';
+import { driftEvents } from '../../src/reconciler/alerts/driftEvents';
+import { computePairStatus } from '../../src/reconciler/alerts/status';
 import { actionSummary } from '../../src/reconciler/render/summary';
 import { canonicalId } from '../../src/reconciler/resourceId';
 
@@ -62,10 +64,13 @@ describe('deployment slots of a callee', () => {
     expect(world.emulator.admin.requests().filter((exchange) => exchange.operationId === 'WebApps_GetSlot')).toEqual([]);
   });
 
-  it('names the slot in the plan and in the pairs the status reports', async () => {
+  it('names the slot in the plan, the drift and the pairs the status reports', async () => {
     const report = await world.tick();
     expect(report.plan.actions.map((action) => actionSummary(action).split(':')[0])).toEqual(expect.arrayContaining(['callee payments-func/staging', 'callee payments-func/canary']));
     expect(report.policies.policies[0].callees.map((callee) => callee.displayId)).toEqual([ids.payments, slot(ids.payments, 'staging'), slot(ids.payments, 'canary')]);
+    const statuses = computePairStatus(report, driftEvents(report));
+    expect(statuses.map((status) => status.callee)).toEqual([ids.payments, slot(ids.payments, 'staging'), slot(ids.payments, 'canary')]);
+    expect(statuses.find((status) => status.callee === slot(ids.payments, 'staging'))!.conditions.find((condition) => condition.type === 'Drifted')!.message).toContain('payments-func/staging');
   });
 
   it('locks only the named slots, and none with `slots: none`', async () => {
