@@ -76,9 +76,9 @@ async function driveEveryOperation(emulator: RunningEmulator): Promise<void> {
     priority: 100,
     vnetSubnetResourceId: subnetId('hub', 'apps'),
   };
-  // The apps subnet lacks the Microsoft.Web service endpoint yet: ARM refuses the rule.
+  // A rule for a subnet that does not exist is refused (its error body is validated too).
   expect(
-    await statusOf(web.webApps.createOrUpdateConfiguration(...site, { ipSecurityRestrictions: [vnetRule] })),
+    await statusOf(web.webApps.createOrUpdateConfiguration(...site, { ipSecurityRestrictions: [{ ...vnetRule, vnetSubnetResourceId: subnetId('hub', 'no-such-subnet') }] })),
   ).toBe(400);
   // Integration into a subnet without the Microsoft.Web/serverFarms delegation fails.
   const connect = (rg: string, name: string, subnet: string) =>
