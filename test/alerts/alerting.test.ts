@@ -179,12 +179,12 @@ describe('alerts on persisting drift (audit mode)', () => {
 
   it('two overlapping runs do not double-alert', async () => {
     await portal('erin@example.test', `${ids.payments}/config/web`, { properties: { ipSecurityRestrictionsDefaultAction: 'Allow' } });
-    await portal('alice@example.test', `${ids.payments}/config/web`, { properties: { scmIpSecurityRestrictionsUseMain: false } });
+    await portal('alice@example.test', `${ids.orders}/networkConfig/virtualNetwork`, undefined, 'DELETE');
     // Two ticks that overlap, then their alerting passes at the same time on the same store.
     const [first, second] = await Promise.all([alerts.world.tick(), alerts.world.tick()]);
     await Promise.all([alerts.alert(first), alerts.alert(second), alerts.alert(first)]);
     const received = alerts.webhookAlerts();
-    expect(received.map((alert) => alert.aspect).sort()).toEqual(['defaultAction', 'scm']);
+    expect(received.map((alert) => alert.aspect).sort()).toEqual(['defaultAction', 'vnetIntegration']);
     expect(alerts.receiver.accepted(HOOK_PATHS.teams)).toHaveLength(2);
     expect(alerts.logAlerts()).toHaveLength(2);
     // And a later pass does not send them again.
@@ -195,7 +195,7 @@ describe('alerts on persisting drift (audit mode)', () => {
   it('two concurrent passes with many alerts deliver each exactly once per sink', async () => {
     const store = alerts.store;
     await portal('erin@example.test', `${ids.payments}/config/web`, { properties: { ipSecurityRestrictionsDefaultAction: 'Allow', scmIpSecurityRestrictionsUseMain: false } });
-    await portal('alice@example.test', `${ids.payments}/config/web`, { properties: { publicNetworkAccess: 'Disabled' } });
+    await portal('alice@example.test', `${ids.orders}/networkConfig/virtualNetwork`, undefined, 'DELETE');
     const report = await alerts.world.tick();
     alerts.ingest();
     const sinks = [new LogSink(alerts.logger), new WebhookSink(`${alerts.receiver.url}${HOOK_PATHS.webhook}`, WEBHOOK_SECRET)];
@@ -207,7 +207,7 @@ describe('alerts on persisting drift (audit mode)', () => {
     const alertIds = alerts.webhookAlerts().map((alert) => alert.alertId);
     expect(alertIds).toHaveLength(2);
     expect(new Set(alertIds).size).toBe(2);
-    expect(listedChanges(alerts.webhookAlerts()).map((change) => change.aspect).sort()).toEqual(['defaultAction', 'routeAllTraffic', 'scm']);
+    expect(listedChanges(alerts.webhookAlerts()).map((change) => change.aspect).sort()).toEqual(['defaultAction', 'scm', 'vnetIntegration']);
     expect(results.reduce((sum, result) => sum + result.delivered.length, 0)).toBe(3);
   });
 });

@@ -76,7 +76,7 @@ async function driveEveryOperation(emulator: RunningEmulator): Promise<void> {
     priority: 100,
     vnetSubnetResourceId: subnetId('hub', 'apps'),
   };
-  // A rule on a subnet that does not exist is refused (one on a subnet without the endpoint is accepted).
+  // A rule for a subnet that does not exist is refused (its error body is validated too).
   expect(
     await statusOf(web.webApps.createOrUpdateConfiguration(...site, { ipSecurityRestrictions: [{ ...vnetRule, vnetSubnetResourceId: subnetId('hub', 'no-such-subnet') }] })),
   ).toBe(400);

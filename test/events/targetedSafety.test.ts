@@ -10,6 +10,7 @@ import type { EmulatorStateSnapshot, Topology } from '../../emulator/src/types';
 import { startAlertWorld, type AlertWorld } from '../support/alertHarness';
 import { demoTopology, ids, OPERATOR, OPERATOR_TOKEN, pairPolicy, subnetPutBody } from '../support/emulatorWorld';
 import { EventSubscriber } from '../support/eventSubscriber';
+import { reaches as reachesCallee } from '../support/reachability';
 
 const REPORTS = ids.orders.replace('orders-web', 'reports-web');
 const CALLERS = [ids.orders, REPORTS];
@@ -23,19 +24,9 @@ function sharedCalleeTopology(): Topology {
 }
 
 const byId = <T>(map: Record<string, T>, id: string): T | undefined => Object.entries(map).find(([key]) => key.toLowerCase() === id.toLowerCase())?.[1];
-const matchesAll = (rule: any) => rule.ipAddress === 'Any' || rule.ipAddress === '0.0.0.0/0';
 
-/** Can the caller reach payments-func in this state? Its traffic carries its subnet only when integrated, routed through the VNet, with the Microsoft.Web endpoint. */
-function reaches(state: EmulatorStateSnapshot, callerId: string): boolean {
-  const subnetId: string | undefined = byId<any>(state.sites, callerId)?.properties.virtualNetworkSubnetId ?? undefined;
-  const routeAll = byId<any>(state.siteConfigs, `${callerId}/config/web`)?.properties.vnetRouteAllEnabled === true;
-  const subnet = subnetId ? byId<any>(state.subnets, subnetId) : undefined;
-  const viaSubnet = routeAll && (subnet?.properties.serviceEndpoints ?? []).some((endpoint: any) => endpoint.service === 'Microsoft.Web');
-  const config = byId<any>(state.siteConfigs, `${ids.payments}/config/web`)!.properties;
-  const rules = [...(config.ipSecurityRestrictions ?? [])].sort((a, b) => a.priority - b.priority);
-  const first = rules.find((rule) => matchesAll(rule) || (viaSubnet && rule.vnetSubnetResourceId?.toLowerCase() === subnetId!.toLowerCase()));
-  return (first ? first.action : (config.ipSecurityRestrictionsDefaultAction ?? 'Allow')) === 'Allow';
-}
+/** One shared reachability check of a recorded state (test/support/reachability.ts), towards the callee. */
+const reaches = (state: EmulatorStateSnapshot, callerId: string): boolean => reachesCallee(state, callerId, ids.payments);
 
 type Edit = { name: string; run: (alerts: AlertWorld, actor: string) => Promise<unknown> };
 const portal = (alerts: AlertWorld, actor: string, path: string, body: unknown, method = 'PATCH') => alerts.world.emulator.admin.outOfBand(actor, { method, path, body });

@@ -1,7 +1,9 @@
 /**
  * Whether a caller's calls get through a callee's access restrictions in one recorded emulator
- * state. The calls come from the caller's subnet when it routes all traffic through a subnet
- * that has the Microsoft.Web service endpoint, and from its outbound addresses otherwise. Rules
+ * state. The calls come from the caller's subnet when it is integrated with a subnet that has
+ * the Microsoft.Web service endpoint, with or without route-all (service-endpoint traffic enters
+ * the VNet either way: see the model in src/reconciler/reachability.ts), and from its outbound
+ * addresses otherwise. Rules
  * are evaluated by priority, first match wins, as App Service does; a service tag never matches
  * (the check errs towards "cut off").
  */
@@ -33,7 +35,7 @@ export function reaches(state: EmulatorStateSnapshot, callerId: string, calleeId
   const subnetId: string | undefined = caller.virtualNetworkSubnetId?.toLowerCase();
   const routeAll = caller.outboundVnetRouting?.applicationTraffic === true;
   const endpoint = subnetId ? (find(state.subnets, subnetId)?.properties?.serviceEndpoints ?? []).some((e: any) => e.service === 'Microsoft.Web') : false;
-  const viaSubnet = Boolean(subnetId && routeAll && endpoint);
+  const viaSubnet = Boolean(subnetId && endpoint);
   // All traffic through a subnet without the endpoint leaves through the VNet's own egress: no address of the app.
   const addresses: string[] = routeAll && subnetId ? [] : String(caller.outboundIpAddresses ?? '').split(',').filter(Boolean);
   const rules = [...(config.ipSecurityRestrictions ?? [])].sort((a: any, b: any) => (a.priority ?? 0) - (b.priority ?? 0));
