@@ -4,7 +4,8 @@
  * writes per tick, reads per distinct resource (target: 1.0), and heap; compares sizes by
  * ratio within one run (no absolute time targets: machines are shared and noisy).
  * Run: npm run bench  (BENCH_SIZES=25,100,400 to choose sizes, BENCH_PLAN_SIZES=1000,10000 for
- * the plan-only table; an empty value skips that part)
+ * the plan-only table, BENCH_SLOT_SIZES=100 for what deployment slots cost (0, 1 and 3 slots per
+ * callee); an empty value skips that part)
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,7 +21,7 @@ import { measurePlan } from './planScale';
 const SUB = '11111111-1111-1111-1111-111111111111';
 const TOKEN = 'bench-token';
 
-function topologyFor(pairs: number): Topology {
+function topologyFor(pairs: number, slotsPerCallee = 0): Topology {
   // ARM allows one App Service plan per integration subnet: 10 callers share a plan and a subnet.
   const plans = Math.ceil(pairs / 10);
   return {
@@ -28,7 +29,14 @@ function topologyFor(pairs: number): Topology {
     serverFarms: Array.from({ length: plans }, (_, index) => ({ resourceGroup: 'web', name: `plan-${index}`, location: 'westeurope', sku: { name: 'P1v3', tier: 'PremiumV3' } })),
     sites: Array.from({ length: pairs }, (_, index) => [
       { resourceGroup: 'web', name: `caller-${index}`, location: 'westeurope', kind: 'app', serverFarm: `plan-${Math.floor(index / 10)}` },
-      { resourceGroup: 'fn', name: `callee-${index}`, location: 'westeurope', kind: 'functionapp', serverFarm: `plan-${Math.floor(index / 10)}` },
+      {
+        resourceGroup: 'fn',
+        name: `callee-${index}`,
+        location: 'westeurope',
+        kind: 'functionapp',
+        serverFarm: `plan-${Math.floor(index / 10)}`,
+        slots: Array.from({ length: slotsPerCallee }, (_, slot) => ({ name: `slot-${slot}` })),
+      },
     ]).flat(),
     virtualNetworks: [
       {
@@ -67,8 +75,8 @@ interface TickFigures {
   heapMiB: number;
 }
 
-async function measure(pairs: number): Promise<{ pairs: number; first: TickFigures; steady: TickFigures; drift: TickFigures }> {
-  const emulator = await startEmulator({ topology: topologyFor(pairs), throttle: false, retryAfterSeconds: 0, identities: { [TOKEN]: { caller: 'bench' } } });
+async function measure(pairs: number, slotsPerCallee = 0): Promise<{ pairs: number; first: TickFigures; steady: TickFigures; drift: TickFigures }> {
+  const emulator = await startEmulator({ topology: topologyFor(pairs, slotsPerCallee), throttle: false, retryAfterSeconds: 0, identities: { [TOKEN]: { caller: 'bench' } } });
   const dir = mkdtempSync(path.join(tmpdir(), 'lockdown-bench-'));
   writeFileSync(path.join(dir, 'pairs.yaml'), policiesFor(pairs));
   const port = new ArmPort(connectionFromSettings({ LOCKDOWN_ARM_ENDPOINT: emulator.url, LOCKDOWN_ARM_TOKEN: TOKEN }), { pollIntervalInMs: 0 });
@@ -122,14 +130,30 @@ function planTable(): void {
   console.log('');
 }
 
+const fmt = (figures: TickFigures) =>
+  `${figures.ms.toFixed(0).padStart(6)} ms ${String(figures.reads).padStart(5)} reads ${String(figures.writes).padStart(5)} writes  reads/resource ${(figures.reads / Math.max(1, figures.distinctReadTargets)).toFixed(2)}`;
+
+/** What slots cost: one list per callee, then one config read per slot; the first tick locks each slot too. */
+async function slotTable(): Promise<void> {
+  const sizes = (process.env.BENCH_SLOT_SIZES ?? '100').split(',').filter(Boolean).map(Number);
+  if (sizes.length === 0) return;
+  console.log('pairs | slots per callee | first tick (full lockdown)                            | steady tick (no drift)');
+  for (const pairs of sizes) {
+    for (const slots of [0, 1, 3]) {
+      const row = await measure(pairs, slots);
+      console.log(`${String(pairs).padStart(5)} | ${String(slots).padStart(16)} | ${fmt(row.first)} | ${fmt(row.steady)}`);
+    }
+  }
+  console.log('');
+}
+
 async function main(): Promise<void> {
   planTable();
+  await slotTable();
   const sizes = (process.env.BENCH_SIZES ?? '25,100,400').split(',').filter(Boolean).map(Number);
   if (sizes.length === 0) return;
   const rows = [];
   for (const size of sizes) rows.push(await measure(size));
-  const fmt = (figures: TickFigures) =>
-    `${figures.ms.toFixed(0).padStart(6)} ms ${String(figures.reads).padStart(5)} reads ${String(figures.writes).padStart(5)} writes  reads/resource ${(figures.reads / Math.max(1, figures.distinctReadTargets)).toFixed(2)}`;
   console.log('pairs | first tick (full lockdown)                            | steady tick (no drift)                               | one portal change');
   for (const row of rows) console.log(`${String(row.pairs).padStart(5)} | ${fmt(row.first)} | ${fmt(row.steady)} | ${fmt(row.drift)}`);
   const base = rows[0];

@@ -48,6 +48,8 @@ export interface SiteRec {
   customDomainVerificationId: string;
   outboundIpAddresses: string;
   possibleOutboundIpAddresses: string;
+  /** A deployment slot (sites/{name}/slots/{slot}): its name and its app's id. A slot has its own config and VNet integration. */
+  slot?: { name: string; appId: string };
 }
 
 export interface VnetRec {
@@ -129,6 +131,11 @@ export class Store {
   /** store a new version of a record (never mutate a stored one) */
   put(rec: Rec): void {
     this.recs.set(key(rec.id), rec);
+  }
+
+  /** drop a record (a deleted resource) */
+  remove(id: string): void {
+    this.recs.delete(key(id));
   }
 
   /** copy, change and store a record; returns the new version */

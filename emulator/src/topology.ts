@@ -11,6 +11,14 @@ export interface TopologySiteConfig {
   scmIpSecurityRestrictionsUseMain?: boolean;
 }
 
+export interface TopologySlot {
+  name: string;
+  publicNetworkAccess?: 'Enabled' | 'Disabled';
+  vnetRouteAllEnabled?: boolean;
+  virtualNetworkSubnetId?: string;
+  config?: TopologySiteConfig;
+}
+
 export interface Topology {
   subscriptionId: string;
   serverFarms: { resourceGroup: string; name: string; location: string; sku: { name: string; tier: string } }[];
@@ -30,6 +38,8 @@ export interface Topology {
     /** Further addresses the app may use after a scale change; default the outbound ones, 20.50.2.12 and 20.50.2.13. */
     possibleOutboundIpAddresses?: string[];
     config?: TopologySiteConfig;
+    /** Deployment slots: each has its own access restrictions and VNet integration; it shares the app's plan and outbound addresses. */
+    slots?: TopologySlot[];
   }[];
   virtualNetworks: {
     resourceGroup: string;
@@ -155,40 +165,46 @@ export function topologyToRecords(t: Topology): { subscriptionId: string; resour
       plan = same.find((f) => f.resourceGroup.toLowerCase() === s.resourceGroup.toLowerCase()) ?? same[0];
     }
     if (!plan) throw new Error(`topology: site '${s.name}' references unknown serverFarm '${s.serverFarm}'`);
-    const config = defaultSiteConfig(s.kind ?? 'app');
-    const c = s.config ?? {};
-    if (c.ipSecurityRestrictions) config.ipSecurityRestrictions = stripImplicitRules(c.ipSecurityRestrictions);
-    if (c.scmIpSecurityRestrictions) config.scmIpSecurityRestrictions = stripImplicitRules(c.scmIpSecurityRestrictions);
-    if (c.ipSecurityRestrictionsDefaultAction) config.ipSecurityRestrictionsDefaultAction = c.ipSecurityRestrictionsDefaultAction;
-    if (c.scmIpSecurityRestrictionsDefaultAction) config.scmIpSecurityRestrictionsDefaultAction = c.scmIpSecurityRestrictionsDefaultAction;
-    if (c.scmIpSecurityRestrictionsUseMain !== undefined) config.scmIpSecurityRestrictionsUseMain = c.scmIpSecurityRestrictionsUseMain;
-    const id = siteId(sub, s.resourceGroup, s.name);
-    const site: SiteRec = {
-      type: 'site',
-      id,
-      resourceGroup: s.resourceGroup,
-      name: s.name,
-      location: s.location,
-      kind: s.kind ?? 'app',
-      serverFarmId: plan.id,
-      publicNetworkAccess: s.publicNetworkAccess,
-      virtualNetworkSubnetId: s.virtualNetworkSubnetId || undefined,
-      outboundVnetRouting: {
-        allTraffic: false,
-        applicationTraffic: !!s.vnetRouteAllEnabled,
-        contentShareTraffic: false,
-        imagePullTraffic: false,
-        backupRestoreTraffic: false,
-      },
-      httpsOnly: false,
-      enabled: true,
-      config,
-      lastModifiedTimeUtc: now,
-      customDomainVerificationId: stableGuid(id).replace(/-/g, '').toUpperCase(),
-      outboundIpAddresses: (s.outboundIpAddresses ?? DEFAULT_OUTBOUND).join(','),
-      possibleOutboundIpAddresses: (s.possibleOutboundIpAddresses ?? [...(s.outboundIpAddresses ?? DEFAULT_OUTBOUND), ...DEFAULT_POSSIBLE_EXTRA]).join(','),
-    };
+    const site = siteRecord(s, siteId(sub, s.resourceGroup, s.name), plan.id, s, now);
     recs.push(site);
+    for (const slot of s.slots ?? []) recs.push({ ...siteRecord(s, `${site.id}/slots/${slot.name}`, plan.id, slot, now), slot: { name: slot.name, appId: site.id } });
   }
   return { subscriptionId: sub, resourceGroups: [...rgs.values()], recs };
+}
+
+type SeededSite = Topology['sites'][number];
+
+function siteRecord(app: SeededSite, id: string, planId: string, own: SeededSite | TopologySlot, now: string): SiteRec {
+  const config = defaultSiteConfig(app.kind ?? 'app');
+  const c = own.config ?? {};
+  if (c.ipSecurityRestrictions) config.ipSecurityRestrictions = stripImplicitRules(c.ipSecurityRestrictions);
+  if (c.scmIpSecurityRestrictions) config.scmIpSecurityRestrictions = stripImplicitRules(c.scmIpSecurityRestrictions);
+  if (c.ipSecurityRestrictionsDefaultAction) config.ipSecurityRestrictionsDefaultAction = c.ipSecurityRestrictionsDefaultAction;
+  if (c.scmIpSecurityRestrictionsDefaultAction) config.scmIpSecurityRestrictionsDefaultAction = c.scmIpSecurityRestrictionsDefaultAction;
+  if (c.scmIpSecurityRestrictionsUseMain !== undefined) config.scmIpSecurityRestrictionsUseMain = c.scmIpSecurityRestrictionsUseMain;
+  return {
+    type: 'site',
+    id,
+    resourceGroup: app.resourceGroup,
+    name: app.name,
+    location: app.location,
+    kind: app.kind ?? 'app',
+    serverFarmId: planId,
+    publicNetworkAccess: own.publicNetworkAccess,
+    virtualNetworkSubnetId: own.virtualNetworkSubnetId || undefined,
+    outboundVnetRouting: {
+      allTraffic: false,
+      applicationTraffic: !!own.vnetRouteAllEnabled,
+      contentShareTraffic: false,
+      imagePullTraffic: false,
+      backupRestoreTraffic: false,
+    },
+    httpsOnly: false,
+    enabled: true,
+    config,
+    lastModifiedTimeUtc: now,
+    customDomainVerificationId: stableGuid(id).replace(/-/g, '').toUpperCase(),
+    outboundIpAddresses: (app.outboundIpAddresses ?? DEFAULT_OUTBOUND).join(','),
+    possibleOutboundIpAddresses: (app.possibleOutboundIpAddresses ?? [...(app.outboundIpAddresses ?? DEFAULT_OUTBOUND), ...DEFAULT_POSSIBLE_EXTRA]).join(','),
+  };
 }

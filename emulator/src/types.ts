@@ -105,8 +105,9 @@ export interface EmulatorStateSnapshot {
   subscriptionId: string;
   /** every map is keyed by the resource id as stored (original casing); values are GET bodies */
   serverFarms: Record<string, any>;
+  /** apps and their deployment slots (ids .../sites/{app}/slots/{slot}) */
   sites: Record<string, any>;
-  /** key: "<site id>/config/web" */
+  /** key: "<site or slot id>/config/web" */
   siteConfigs: Record<string, any>;
   /** key: "<site id>/networkConfig/virtualNetwork"; only sites that are integrated */
   swiftConnections: Record<string, any>;

@@ -13,10 +13,13 @@ const of = <T extends Rec>(recs: Recs, id: string | undefined, type: T['type']):
 };
 const allOf = <T extends Rec>(recs: Recs, type: T['type']): T[] => [...recs.values()].filter((r): r is T => r.type === type);
 
-const hostName = (s: SiteRec) => `${s.name.toLowerCase()}.azurewebsites.net`;
+const hostName = (s: SiteRec) => `${(s.slot ? `${s.name}-${s.slot.name}` : s.name).toLowerCase()}.azurewebsites.net`;
+/** ARM names a slot "{app}/{slot}" and types it sites/slots, its config sites/slots/config and so on. */
+const siteType = (s: SiteRec, child = '') => `Microsoft.Web/sites${s.slot ? '/slots' : ''}${child}`;
+const siteName = (s: SiteRec) => (s.slot ? `${s.name}/${s.slot.name}` : s.name);
 
 export function renderFarm(recs: Recs, f: FarmRec): any {
-  const sites = allOf<SiteRec>(recs, 'site').filter((s) => key(s.serverFarmId) === key(f.id));
+  const sites = allOf<SiteRec>(recs, 'site').filter((s) => !s.slot && key(s.serverFarmId) === key(f.id));
   const elastic = /elasticpremium/i.test(f.sku.tier);
   return {
     id: f.id,
@@ -103,8 +106,8 @@ export function renderSite(recs: Recs, s: SiteRec): any {
   if (plan) props.sku = plan.sku.tier;
   const body: any = {
     id: s.id,
-    name: s.name,
-    type: 'Microsoft.Web/sites',
+    name: siteName(s),
+    type: siteType(s),
     kind: s.kind,
     location: displayLocation(s.location),
     properties: props,
@@ -128,7 +131,7 @@ export function renderSiteConfig(recs: Recs, s: SiteRec): any {
   return {
     id: `${s.id}/config/web`,
     name: 'web',
-    type: 'Microsoft.Web/sites/config',
+    type: siteType(s, '/config'),
     kind: s.kind,
     properties,
   };
@@ -145,7 +148,7 @@ export function renderSwift(recs: Recs, s: SiteRec): any {
   return {
     id: `${s.id}/networkConfig/virtualNetwork`,
     name: 'virtualNetwork',
-    type: 'Microsoft.Web/sites/networkConfig',
+    type: siteType(s, '/networkConfig'),
     properties,
   };
 }

@@ -24,7 +24,7 @@ export const DEFAULT_DISCOVERY_FOLDER = 'policies/discovered';
 
 /** What discovery cannot see yet, said in every summary rather than guessed. */
 export const NOT_READ = [
-  'deployment slots: discovery reads apps, not their slots (and the emulator does not model slots yet), so an open slot is not reported',
+  'deployment slots: discovery reads apps, not their slots, so an open slot is not reported (an enforced policy locks a callee\'s slots anyway)',
 ];
 
 export interface DiscoverOptions extends PortCallOptions {

@@ -8,7 +8,7 @@ import { mapWithConcurrency } from './concurrency';
 import type { Observation, ObservedState } from './observed';
 import type { LockdownPolicy } from './policy/types';
 import type { AzurePort, PortCallOptions } from './port';
-import { canonicalId, virtualNetworkOf } from './resourceId';
+import { appOfSlot, canonicalId, virtualNetworkOf } from './resourceId';
 
 export interface ObserveOptions extends PortCallOptions {
   /** Reads in flight at once. */
@@ -42,6 +42,29 @@ function byVirtualNetwork(subnetIds: Map<string, string>): Map<string, Map<strin
   return groups;
 }
 
+/** Apps whose slots are read: callees (unless `slots: none`) and the callers of `callerSlots: all`, by canonical id. */
+function appsWithSlots(policies: LockdownPolicy[]): Map<string, string> {
+  const apps = new Map<string, string>();
+  for (const policy of policies) {
+    for (const callee of policy.callees) if (callee.slots?.kind !== 'none' && !appOfSlot(callee.id)) apps.set(callee.id, callee.displayId);
+    if (policy.callerSlots === 'all') for (const caller of policy.callers) if (!appOfSlot(caller.id)) apps.set(caller.id, caller.displayId);
+  }
+  return apps;
+}
+
+/** The slots that `callerSlots: all` makes callers, once the lists are read. */
+function callerSlotsOf(policies: LockdownPolicy[], state: ObservedState): string[] {
+  const slots: string[] = [];
+  for (const policy of policies) {
+    if (policy.callerSlots !== 'all') continue;
+    for (const caller of policy.callers) {
+      const listed = state.slots?.get(caller.id);
+      if (listed?.status === 'found') slots.push(...listed.value);
+    }
+  }
+  return slots;
+}
+
 export async function observe(port: AzurePort, policies: LockdownPolicy[], options: ObserveOptions = {}): Promise<ObservedState> {
   const concurrency = options.concurrency ?? 8;
   const call: PortCallOptions = { abortSignal: options.abortSignal };
@@ -57,7 +80,8 @@ export async function observe(port: AzurePort, policies: LockdownPolicy[], optio
     }
     for (const callee of policy.callees) siteIds.set(callee.id, callee.displayId);
   }
-  const state: ObservedState = { subnets: new Map(), sites: new Map(), siteConfigs: new Map(), plans: new Map(), observedAt: '' };
+  const slotOwners = appsWithSlots(policies);
+  const state: ObservedState = { subnets: new Map(), sites: new Map(), siteConfigs: new Map(), plans: new Map(), slots: new Map(), observedAt: '' };
   const readVnets = new Set<string>();
   const readVnet = (vnetId: string, wanted: Map<string, string>) => async () => {
     readVnets.add(vnetId);
@@ -84,7 +108,16 @@ export async function observe(port: AzurePort, policies: LockdownPolicy[], optio
       state.siteConfigs.set(siteId, await observeOne(() => port.getSiteConfig(displayId, call)));
     });
   }
+  for (const [appId, displayId] of slotOwners) {
+    reads.push(async () => {
+      const listed = await observeOne(() => port.listSlots(displayId, call));
+      state.slots!.set(appId, listed.status === 'found' ? { status: 'found', value: listed.value.map((slot) => canonicalId(slot.id)) } : listed);
+      if (listed.status === 'found') for (const slot of listed.value) state.sites.set(canonicalId(slot.id), { status: 'found', value: slot });
+    });
+  }
   await mapWithConcurrency(reads, concurrency, (read) => read());
+  const slotCallers = callerSlotsOf(policies, state);
+  for (const slotId of slotCallers) callerIds.add(slotId);
 
   // Plans and the subnets callers are integrated with now are known only once the callers are
   // read; each is read once however many callers share it.
@@ -100,6 +133,20 @@ export async function observe(port: AzurePort, policies: LockdownPolicy[], optio
   const laterReads: Read[] = [...planIds].map(([planKey, planId]) => async () => {
     state.plans.set(planKey, await observeOne(() => port.getPlan(planId, call)));
   });
+  // A slot's site came with its app's list; its config is read like an app's.
+  const slotConfigs = new Map<string, string>();
+  for (const slots of state.slots!.values()) {
+    if (slots.status !== 'found') continue;
+    for (const slotId of slots.value) {
+      const slot = state.sites.get(slotId);
+      if (slot?.status === 'found' && !state.siteConfigs.has(slotId)) slotConfigs.set(slotId, slot.value.id);
+    }
+  }
+  for (const [slotId, displayId] of slotConfigs) {
+    laterReads.push(async () => {
+      state.siteConfigs.set(slotId, await observeOne(() => port.getSiteConfig(displayId, call)));
+    });
+  }
   for (const [vnetId, subnets] of byVirtualNetwork(integrationSubnets)) if (!readVnets.has(vnetId)) laterReads.push(readVnet(vnetId, subnets));
   await mapWithConcurrency(laterReads, concurrency, (read) => read());
 

@@ -99,6 +99,12 @@ export interface ObservedState {
   sites: Map<string, Observation<ObservedSite>>;
   siteConfigs: Map<string, Observation<ObservedSiteConfig>>;
   plans: Map<string, Observation<ObservedPlan>>;
+  /**
+   * The deployment slots of each app whose slots the policies cover (callees, and callers with
+   * `callerSlots: all`), by the app's canonical id: canonical slot ids. Each slot's site is in
+   * `sites` and its config in `siteConfigs`, like an app's.
+   */
+  slots?: Map<string, Observation<string[]>>;
   /** When the observation finished (ISO); the diff never reads a clock. */
   observedAt: string;
 }

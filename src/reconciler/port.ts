@@ -54,8 +54,11 @@ export interface AzurePort {
   /** One read gives the VNet's location and every subnet in it. */
   getVirtualNetwork(virtualNetworkId: string, options?: PortCallOptions): Promise<ObservedVirtualNetwork>;
   getSite(siteId: string, options?: PortCallOptions): Promise<ObservedSite>;
+  /** Site config of an app or of a deployment slot (.../sites/{app}/slots/{slot}); the same for the writes below. */
   getSiteConfig(siteId: string, options?: PortCallOptions): Promise<ObservedSiteConfig>;
   getPlan(planId: string, options?: PortCallOptions): Promise<ObservedPlan>;
+  /** Every deployment slot of one app, all pages: one list per app, never a read per guessed name. */
+  listSlots(siteId: string, options?: PortCallOptions): Promise<ObservedSite[]>;
   /** Every app (sites, not slots) in the scope, all pages. Read-only. */
   listSites(scope: ListScope, options?: PortCallOptions): Promise<ObservedSite[]>;
   /** Every virtual network in the scope with its subnets, all pages. Read-only. */

@@ -45,6 +45,20 @@ export function siteParts(siteId: string): { subscriptionId: string; resourceGro
   return { subscriptionId: parsed.subscriptionId, resourceGroup: parsed.resourceGroup, name: parsed.names[0] };
 }
 
+/** An app's or a deployment slot's parts: `slot` is set for .../sites/{app}/slots/{slot}. */
+export function siteOrSlotParts(id: string): { subscriptionId: string; resourceGroup: string; name: string; slot?: string } {
+  const parsed = parseResourceId(id);
+  const isSlot = parsed?.types.length === 2 && parsed.types[0].toLowerCase() === 'sites' && parsed.types[1].toLowerCase() === 'slots';
+  if (!parsed || parsed.provider.toLowerCase() !== 'microsoft.web' || !isSlot) return siteParts(id);
+  return { subscriptionId: parsed.subscriptionId, resourceGroup: parsed.resourceGroup, name: parsed.names[0], slot: parsed.names[1] };
+}
+
+/** The app a deployment slot belongs to (canonical id), or undefined when the id is not a slot's. */
+export function appOfSlot(id: string): string | undefined {
+  const match = /^(.*\/providers\/microsoft\.web\/sites\/[^/]+)\/slots\/[^/]+$/i.exec(canonicalId(id));
+  return match?.[1];
+}
+
 export function serverFarmParts(planId: string): { subscriptionId: string; resourceGroup: string; name: string } {
   const parsed = parseResourceId(planId);
   if (!parsed || parsed.types.length !== 1 || parsed.types[0].toLowerCase() !== 'serverfarms') {
@@ -85,7 +99,7 @@ export function virtualNetworkOf(subnetId: string): string {
   );
 }
 
-/** Short human name for messages: "hub/apps", "payments-func". */
+/** Short human name for messages: "hub/apps", "payments-func", "payments-func/staging" (a slot). */
 export function shortName(id: string): string {
   const parsed = parseResourceId(id);
   return parsed ? parsed.names.join('/') : id;

@@ -17,6 +17,7 @@ import type { AzurePort } from './port';
 import { actionSummary } from './render/summary';
 import { planSummaryLine } from './render/text';
 import { proveSafe } from './safety';
+import { slotListConditions, withSlots } from './slots';
 
 export interface TickOptions {
   policyPaths: string[];
@@ -51,12 +52,16 @@ export interface TickReport {
   /** True when haltOnInvalidPolicies stopped the tick before it observed anything. */
   halted?: boolean;
   policyRevision?: string;
+  /** Apps whose deployment slots were listed this tick, with the canonical ids of the slots found. */
+  listedSlots?: Map<string, string[]>;
 }
 
 /** Diff, then modes drop what must not be written, then the safety proof withholds what could cut a path. */
 export function planTick(input: DiffInput & Omit<ModeOptions, 'now'>): Plan {
   const { policies, observed, now } = input;
-  return proveSafe(applyModes(diff({ policies, observed, now }), policies, { now, dryRun: input.dryRun, frozenResources: input.frozenResources }), { policies, observed, now });
+  const plan = proveSafe(applyModes(diff({ policies, observed, now }), policies, { now, dryRun: input.dryRun, frozenResources: input.frozenResources }), { policies, observed, now });
+  const slotConditions = slotListConditions(policies, observed);
+  return slotConditions.length === 0 ? plan : { ...plan, conditions: [...plan.conditions, ...slotConditions] };
 }
 
 export async function runTick(options: TickOptions): Promise<TickReport> {
@@ -88,7 +93,9 @@ export async function runTick(options: TickOptions): Promise<TickReport> {
     now,
   });
   const planNow = observed.observedAt;
-  const plan = planTick({ policies: loaded.policies, observed, now: planNow, dryRun: options.dryRun, frozenResources: loaded.frozenResources });
+  // the policies as enforced this tick: every covered deployment slot is a callee or caller of its own
+  const enforced = { ...loaded, policies: withSlots(loaded.policies, observed) };
+  const plan = planTick({ policies: enforced.policies, observed, now: planNow, dryRun: options.dryRun, frozenResources: loaded.frozenResources });
 
   log.info(
     { event: 'lockdown.plan', policies: loaded.policies.length, actions: plan.actions.length, conditions: plan.conditions.length, unchanged: plan.unchanged.length },
@@ -115,5 +122,6 @@ export async function runTick(options: TickOptions): Promise<TickReport> {
       },
     });
   }
-  return { tickId, startedAt, finishedAt: now().toISOString(), observedAt: planNow, policies: loaded, plan, apply: report, ...revision };
+  const listedSlots = new Map([...(observed.slots ?? [])].flatMap(([appId, slots]) => (slots.status === 'found' ? [[appId, slots.value] as const] : [])));
+  return { tickId, startedAt, finishedAt: now().toISOString(), observedAt: planNow, policies: enforced, plan, apply: report, listedSlots, ...revision };
 }

@@ -39,6 +39,15 @@ describe('actor', () => {
     expect(pickActor([write('alice', 1, { resourceId: SITE.replace('payments', 'legacy') })], request)).toBeUndefined();
   });
 
+  it("keeps an app's and its deployment slots' writes apart, and names a slot's creator", () => {
+    const slot = `${SITE}/slots/hotfix`;
+    const created = write('mallory', 2, { operationName: 'Microsoft.Web/sites/slots/write', resourceId: slot });
+    const slotConfig = write('erin', 3, { operationName: 'Microsoft.Web/sites/slots/config/write', resourceId: `${slot}/config/web` });
+    expect(pickActor([write('alice', 1), created, slotConfig], request)?.caller).toBe('alice');
+    expect(pickActor([write('alice', 1), created], { ...request, resourceId: slot })?.caller).toBe('mallory');
+    expect(pickActor([created, slotConfig, write('bob', 4, { operationName: 'Microsoft.Web/sites/slots/write', resourceId: slot })], { ...request, resourceId: slot })?.caller).toBe('erin');
+  });
+
   it('counts a PUT of the whole virtual network for a subnet', () => {
     const vnetWrite = write('bob', 1, { operationName: 'Microsoft.Network/virtualNetworks/write', resourceId: SUBNET.replace('/subnets/apps', '') });
     expect(pickActor([vnetWrite], { ...request, resourceId: SUBNET, aspect: 'serviceEndpoint' })?.caller).toBe('bob');

@@ -237,8 +237,8 @@ describe('Lockdown on the emulator', () => {
     const reads = world.emulator.admin.requests().filter((exchange) => exchange.method === 'GET').map((exchange) => exchange.url.split('?')[0].toLowerCase());
     expect(reads.length).toBeGreaterThan(0);
     expect(reads.length).toBe(new Set(reads).size);
-    // 1 VNet + 3 sites × (site + config) + 1 plan
-    expect(reads).toHaveLength(8);
+    // 1 VNet + 3 sites × (site + config) + 1 plan + 1 slot list per callee
+    expect(reads).toHaveLength(10);
   });
 
   it('does not let a failing pair stop the others', async () => {

@@ -1,6 +1,7 @@
 /**
  * The least-privilege role (deploy/lockdown-operator-role.json) is sufficient and minimal:
- * a fresh lockdown succeeds with exactly its actions, and fails without any one of them.
+ * a fresh lockdown (deployment slots of a callee and of a caller included) succeeds with exactly
+ * its actions, and fails without any one of them.
  * The subnet it locks links what landing zones attach to subnets (network security group,
  * route table, NAT gateway, service endpoint policy): ARM checks join/action on each of them
  * on every subnet write, whether the link changes or not.
@@ -32,11 +33,15 @@ function landingZoneTopology() {
 
 async function lockdownWith(allowedActions: string[]) {
   // The callee starts with public access disabled so that every kind of write is needed.
+  // A callee slot and a caller slot (`callerSlots: all`) need the slot actions.
   const topology = landingZoneTopology();
-  topology.sites.find((site) => site.name === 'payments-func')!.publicNetworkAccess = 'Disabled';
+  const payments = topology.sites.find((site) => site.name === 'payments-func')!;
+  payments.publicNetworkAccess = 'Disabled';
+  payments.slots = [{ name: 'staging' }];
+  topology.sites.find((site) => site.name === 'orders-web')!.slots = [{ name: 'staging' }];
   const world = await startEmulatorWorld({ rbac: { allowedActions }, topology });
   try {
-    world.writePolicies({ 'orders.yaml': pairPolicy() });
+    world.writePolicies({ 'orders.yaml': pairPolicy().replace('  callers:', '  callerSlots: all\n  callers:') });
     const report = await world.tick();
     const lookup = new ActorLookup(world.port, { now: new Date().toISOString(), ownCallers: [OPERATOR] });
     const actors = await Promise.all(driftEvents(report).map((event) => lookup.lookup({ resourceId: event.resourceId, aspect: event.aspect, detectedAt: event.detectedAt })));

@@ -117,7 +117,7 @@ const ROWS: Row[] = [
   { what: 'an Activity Log query starting more than 90 days ago', method: 'GET', path: () => `${INSIGHTS}${window(Date.UTC(2026, 5, 1) - 91 * DAY, Date.UTC(2026, 5, 1))}`, options: () => ({ clock: clock() }), status: 400, code: 'BadRequest', source: 'Azure/azure-cli#4885: Bad Request past 90 days' },
   { what: 'an Activity Log query inside the 90 days', method: 'GET', path: () => `${INSIGHTS}${window(Date.UTC(2026, 5, 1) - 89 * DAY, Date.UTC(2026, 5, 1))}`, options: () => ({ clock: clock() }), status: 200, code: null, source: 'Activity Log retention: 90 days' },
   // outside the emulated surface
-  { what: 'a path it does not serve', method: 'GET', path: `${ids.orders}/slots?${WEB_API}`, status: 404, code: 'NotFound', source: 'stricter: anything not emulated is refused' },
+  { what: 'a path it does not serve', method: 'GET', path: `${ids.orders}/hostNameBindings?${WEB_API}`, status: 404, code: 'NotFound', source: 'stricter: anything not emulated is refused' },
   { what: 'a method it does not serve', method: 'DELETE', path: `${ids.orders}/config/web?${WEB_API}`, status: 405, code: 'MethodNotAllowed', source: 'stricter: anything not emulated is refused' },
 ];
 

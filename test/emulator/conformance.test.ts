@@ -199,6 +199,40 @@ function tamperedCopies(exchanges: RecordedExchange[]): RecordedExchange[] {
   return [site, subnet];
 }
 
+/** Deployment slots of orders-web (already integrated with the integration subnet): create, clone, read, lock, integrate, swap, delete. */
+async function driveSlotOperations(emulator: RunningEmulator): Promise<void> {
+  const { web } = sdkClients(emulator.url, SUB);
+  const app = ['web', 'orders-web'] as const;
+  const appId = `/subscriptions/${SUB}/resourceGroups/web/providers/Microsoft.Web/sites/orders-web`;
+  const names = async () => {
+    const found: string[] = [];
+    for await (const slot of web.webApps.listSlots(...app)) found.push(slot.name!);
+    return found.sort();
+  };
+  expect(await names()).toEqual([]);
+  expect(await statusOf(web.webApps.beginCreateOrUpdateSlotAndWait(...app, 'staging', { location: 'westeurope' }))).toBe(200);
+  expect(await statusOf(web.webApps.beginCreateOrUpdateSlotAndWait(...app, 'canary', { location: 'westeurope', cloningInfo: { sourceWebAppId: appId } }))).toBe(200);
+  expect(await statusOf(web.webApps.beginCreateOrUpdateSlotAndWait(...app, 'elsewhere', { location: 'northeurope' }))).toBe(400);
+  expect(await names()).toEqual(['orders-web/canary', 'orders-web/staging']);
+  expect(await statusOf(web.webApps.getSlot(...app, 'staging'))).toBe(200);
+  expect(await statusOf(web.webApps.getSlot(...app, 'no-such-slot'))).toBe(404);
+  expect(await statusOf(web.webApps.updateSlot(...app, 'staging', { httpsOnly: true }))).toBe(200);
+  expect(await statusOf(web.webApps.getConfigurationSlot(...app, 'staging'))).toBe(200);
+  const officeRule = { name: 'office', action: 'Allow', priority: 200, ipAddress: '203.0.113.0/24' };
+  expect(await statusOf(web.webApps.createOrUpdateConfigurationSlot(...app, 'staging', { ipSecurityRestrictions: [officeRule] }))).toBe(200);
+  expect(await statusOf(web.webApps.updateConfigurationSlot(...app, 'staging', { ipSecurityRestrictionsDefaultAction: 'Deny' }))).toBe(200);
+  expect(await statusOf(web.webApps.getSwiftVirtualNetworkConnectionSlot(...app, 'staging'))).toBe(200);
+  const subnet = { subnetResourceId: subnetId('hub', 'integration') };
+  expect(await statusOf(web.webApps.createOrUpdateSwiftVirtualNetworkConnectionWithCheckSlot(...app, 'staging', subnet))).toBe(200);
+  expect(await statusOf(web.webApps.createOrUpdateSwiftVirtualNetworkConnectionWithCheckSlot('fn', 'payments-func', 'staging', subnet))).toBe(404);
+  expect(await statusOf(web.webApps.beginSwapSlotWithProductionAndWait(...app, { targetSlot: 'staging', preserveVnet: true }))).toBe(200);
+  expect(await statusOf(web.webApps.beginSwapSlotAndWait(...app, 'staging', { targetSlot: 'canary', preserveVnet: true }))).toBe(200);
+  expect(await statusOf(web.webApps.deleteSwiftVirtualNetworkSlot(...app, 'staging'))).toBe(200);
+  expect(await statusOf(web.webApps.deleteSlot(...app, 'canary'))).toBe(200);
+  expect(await statusOf(web.webApps.deleteSlot(...app, 'canary'))).toBe(404);
+  expect(await names()).toEqual(['orders-web/staging']);
+}
+
 /**
  * Lockdown's own traffic goes through the same check: a full lockdown of the demo pair with
  * the policies in policies/, a portal change, the repair, and the actor lookup.
@@ -209,7 +243,7 @@ async function driveLockdown(emulator: RunningEmulator): Promise<void> {
   const tick = () => runTick({ policyPaths: [path.resolve(__dirname, '../../policies')], port, logger: createLogger({ level: 'silent' }), apply: true });
   const started = new Date(Date.now() - 60_000).toISOString();
   const first = await tick();
-  expect(first.apply!.outcomes.map((outcome) => outcome.outcome)).toEqual(['updated', 'created', 'updated']);
+  expect(first.apply!.outcomes.map((outcome) => `${outcome.kind} ${outcome.outcome}`)).toEqual(['subnet.enableAppServiceAccess updated', 'caller.connectToSubnet created', 'callee.restrictAccess updated']);
   const payments = `/subscriptions/${SUB}/resourceGroups/fn/providers/Microsoft.Web/sites/payments-func`;
   await emulator.admin.outOfBand('portal-user@example.test', {
     method: 'PATCH',
@@ -233,6 +267,7 @@ describe('the emulator conforms to the Azure REST API specs', () => {
   beforeAll(async () => {
     emulator = await startEmulator({ topology: demo, throttle: false, retryAfterSeconds: 0, listPageSize: 1 });
     await driveEveryOperation(emulator);
+    await driveSlotOperations(emulator);
     await driveLockdown(emulator);
     exchanges = emulator.admin.requests().filter((x) => x.url.startsWith('/subscriptions/'));
     polls = exchanges.filter((x) => POLL_PATH.test(x.url));

@@ -37,6 +37,8 @@ const NOT_MODELLED: Record<string, { keys: string[]; why: string }[]> = {
   ],
 };
 NOT_MODELLED.WebApps_Update = NOT_MODELLED.WebApps_Get;
+NOT_MODELLED.WebApps_GetSlot = NOT_MODELLED.WebApps_Get;
+NOT_MODELLED.WebApps_UpdateSlot = NOT_MODELLED.WebApps_Get;
 
 /** Maps whose keys are data, not shape. */
 const OPAQUE = ['tags', 'properties.siteConfig.azureStorageAccounts', 'properties.azureStorageAccounts', 'value[].claims', 'value[].properties'];

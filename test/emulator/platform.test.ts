@@ -443,7 +443,7 @@ describe('admin API', () => {
     expect(x.responseHeaders['content-type']).toContain('application/json');
     expect((x.responseBody as any).properties.vnetRouteAllEnabled).toBe(true);
     expect(x.requestHeaders['x-ms-client-request-id']).toBeDefined();
-    const unknown = await raw(emu, 'GET', `/subscriptions/${SUB}/resourceGroups/web/providers/Microsoft.Web/sites/orders-web/slots?${WEB_API}`);
+    const unknown = await raw(emu, 'GET', `/subscriptions/${SUB}/resourceGroups/web/providers/Microsoft.Web/sites/orders-web/hostNameBindings?${WEB_API}`);
     expect(unknown.status).toBe(404);
     const wrongMethod = await raw(emu, 'DELETE', `${ids.orders}/config/web?${WEB_API}`);
     expect(wrongMethod.status).toBe(405);

@@ -50,7 +50,7 @@ describe('the policy reference', () => {
       const child = (name: string) => (where ? `${where}.${name}` : name);
       if (field.type === 'object') for (const [name, sub] of Object.entries(field.fields)) visit(sub, child(name));
       if (field.type === 'array') visit(field.items, `${where}[]`);
-      if (field.type === 'union') visit(field.object, where);
+      if (field.type === 'union') for (const alternative of [field.object, field.array]) if (alternative) visit(alternative, where);
     };
     visit(policySchema, '');
     // The SCM site's rules are documented once, as alsoAllow's.

@@ -50,7 +50,7 @@ describe('the policy JSON Schema', () => {
       if (field.type === 'array') visit(field.items, `${where}[]`);
       if (field.type === 'union') {
         visit(field.string, where);
-        visit(field.object, where);
+        for (const alternative of [field.object, field.array]) if (alternative) visit(alternative, where);
       }
     };
     visit(policySchema, '(root)');

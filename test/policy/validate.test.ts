@@ -32,7 +32,7 @@ const invalidCases: InvalidCase[] = [
   { fixture: 'alias-bomb.yaml', path: '', line: 2, column: 1, message: 'the document expands too many aliases (more than 100); this looks like an alias bomb' },
   { fixture: 'not-a-mapping.yaml', path: '', line: 1, column: 1, message: 'a policy document must be a mapping (apiVersion, kind, metadata, spec), got a sequence' },
   // Structure
-  { fixture: 'unknown-field.yaml', path: 'spec.calers', line: 7, column: 3, message: "unknown field 'calers' in spec; valid fields: mode, exclusive, suspend, subnet, callers, callees, alsoAllow", hint: "did you mean 'callers'?" },
+  { fixture: 'unknown-field.yaml', path: 'spec.calers', line: 7, column: 3, message: "unknown field 'calers' in spec; valid fields: mode, exclusive, suspend, subnet, callers, callerSlots, callees, alsoAllow", hint: "did you mean 'callers'?" },
   { fixture: 'unknown-top-level-field.yaml', path: 'status', line: 11, column: 1, message: "unknown field 'status' at the top level; valid fields: apiVersion, kind, metadata, spec" },
   { fixture: 'missing-required-field.yaml', path: 'spec.subnet', line: 5, column: 1, message: "missing required field 'subnet' in spec", hint: 'virtualNetworks/<vnet>/subnets/<subnet>' },
   { fixture: 'expected-boolean.yaml', path: 'spec.exclusive', line: 6, column: 14, message: "expected true or false, got the string 'yes'", hint: 'write true or false' },
@@ -53,7 +53,7 @@ const invalidCases: InvalidCase[] = [
   { fixture: 'caller-wrong-resource-type.yaml', path: 'spec.callers[0]', line: 8, column: 7, message: 'expected the id of an App Service or Function app (Microsoft.Web/sites), got a Microsoft.Web/serverFarms id', hint: ARM_SITE_TEMPLATE },
   { fixture: 'subnet-is-a-vnet.yaml', path: 'spec.subnet', line: 6, column: 11, message: 'expected the id of a virtual network subnet (Microsoft.Network/virtualNetworks/subnets), got a Microsoft.Network/virtualNetworks id' },
   { fixture: 'subscription-not-a-guid.yaml', path: 'spec.callees[0].id', line: 10, column: 11, message: "the subscription id 'prod' is not a GUID" },
-  { fixture: 'deployment-slot.yaml', path: 'spec.callees[0].id', line: 10, column: 11, message: 'deployment slots are not supported', hint: 'drop /slots/<slot>' },
+  { fixture: 'deployment-slot.yaml', path: 'spec.callees[0].id', line: 10, column: 11, message: 'a callee is an app, not one of its slots', hint: 'drop /slots/<slot>' },
   { fixture: 'cidr-host-bits-set.yaml', path: 'spec.alsoAllow[0].ipAddress', line: 12, column: 40, message: 'host bits are set in 203.0.113.7/24', hint: 'the range is 203.0.113.0/24; for the single address write 203.0.113.7/32' },
   { fixture: 'cidr-invalid-address.yaml', path: 'spec.alsoAllow[0].ipAddress', line: 12, column: 40, message: "'203.0.300.0' is not an IPv4 or IPv6 address" },
   { fixture: 'cidr-without-prefix.yaml', path: 'spec.alsoAllow[0].ipAddress', line: 12, column: 39, message: "'203.0.113.7' has no prefix length", hint: 'write 203.0.113.7/32' },
@@ -320,6 +320,64 @@ describe('extra allows that open the callee far wider than intended', () => {
   it('does not warn about an ordinary service tag', () => {
     const loaded = loadPolicyText('policies/ok.yaml', policyYaml('ok', '  alsoAllow:\n    - { name: fd, serviceTag: AzureFrontDoor.Backend }'));
     expect(loaded.problems).toEqual([]);
+  });
+});
+
+describe('deployment slots in a policy', () => {
+  const withCallee = (calleeExtra: string, specExtra = '', callers = [ORDERS_WEB]) =>
+    [
+      'apiVersion: lockdown/v1',
+      'kind: LockdownPolicy',
+      'metadata:',
+      '  name: orders-to-payments',
+      'spec:',
+      ...(specExtra ? [specExtra] : []),
+      `  subnet: ${policyYaml().split('subnet: ')[1].split('\n')[0]}`,
+      '  callers:',
+      ...callers.map((caller) => `    - ${caller}`),
+      '  callees:',
+      `    - id: ${PAYMENTS_FUNC}`,
+      ...(calleeExtra ? [`      ${calleeExtra}`] : []),
+      '',
+    ].join('\n');
+
+  it('locks every slot of a callee by default', () => {
+    const [policy] = loadPolicyText('slots.yaml', withCallee('')).policies;
+    expect(policy.callees[0].slots).toEqual({ kind: 'all' });
+    expect(policy.callerSlots).toBe('listed');
+  });
+
+  it('narrows the slots to a list of names', () => {
+    const loaded = loadPolicyText('slots.yaml', withCallee('slots: [staging, Canary]'));
+    expect(loaded.problems).toEqual([]);
+    expect(loaded.policies[0].callees[0].slots).toEqual({ kind: 'named', names: ['staging', 'canary'] });
+  });
+
+  it('reports `slots: none` as a warning naming the callee, and still loads the policy', () => {
+    const loaded = loadPolicyText('slots.yaml', withCallee('slots: none'));
+    expect(loaded.policies).toHaveLength(1);
+    expect(loaded.problems).toEqual([
+      expect.objectContaining({ severity: 'warning', path: 'spec.callees[0].slots', line: 11, column: 14, message: expect.stringContaining("callee 'payments-func' are not locked") }),
+    ]);
+  });
+
+  it('refuses a slot name that App Service would refuse', () => {
+    const loaded = loadPolicyText('slots.yaml', withCallee('slots: [-staging]'));
+    expect(errorsOf(loaded)).toEqual([expect.objectContaining({ path: 'spec.callees[0].slots[0]', line: 11, column: 15 })]);
+  });
+
+  it('accepts a caller that is a deployment slot, and callerSlots: all', () => {
+    const loaded = loadPolicyText('slots.yaml', withCallee('', '  callerSlots: all', [`${ORDERS_WEB}/slots/staging`]));
+    expect(loaded.problems).toEqual([]);
+    expect(loaded.policies[0].callers[0].id).toBe(`${ORDERS_WEB}/slots/staging`.toLowerCase());
+    expect(loaded.policies[0].callerSlots).toBe('all');
+  });
+
+  it('keeps the generation of a policy written before slots, and changes it when slots narrow', () => {
+    const before = loadPolicyText('slots.yaml', withCallee('')).policies[0].generation;
+    expect(loadPolicyText('slots.yaml', withCallee('slots: all')).policies[0].generation).toBe(before);
+    expect(loadPolicyText('slots.yaml', withCallee('slots: none')).policies[0].generation).not.toBe(before);
+    expect(loadPolicyText('slots.yaml', withCallee('', '  callerSlots: all')).policies[0].generation).not.toBe(before);
   });
 });
 

@@ -18,6 +18,8 @@ const TIERS: [string, string][] = [
   ['EP1', 'ElasticPremium'],
 ];
 const INTEGRATING_TIERS = new Set(['Basic', 'Standard', 'PremiumV3', 'ElasticPremium']);
+/** Tiers with deployment slots (App Service and Azure Functions limits). */
+const SLOT_TIERS = new Set(['Dynamic', 'Standard', 'PremiumV3', 'ElasticPremium']);
 const NET = `/subscriptions/${SUB}/resourceGroups/net/providers/Microsoft.Network`;
 
 export const appName = (index: number) => `app-${index}`;
@@ -44,6 +46,8 @@ export interface AppShape {
   publicAccessDisabled: boolean;
   /** As a callee: how its SCM site is locked (every policy naming it agrees). */
   scm: ScmSpec['kind'];
+  /** A deployment slot (where the tier has slots): none, open, or cloned from the app (same access restrictions). */
+  slot?: 'none' | 'open' | 'clone';
 }
 
 export interface PolicyShapeDraft {
@@ -128,6 +132,7 @@ export const scenarioArb: fc.Arbitrary<Scenario> = fc
         access: fc.constantFrom<CalleeAccess>('open', 'denyAll', 'allowList', 'foreignRules', 'scmOwnRules'),
         publicAccessDisabled: fc.boolean(),
         scm: fc.constantFrom<ScmSpec['kind']>('sameAsMain', 'denyAll', 'rules'),
+        slot: fc.constantFrom<'none' | 'open' | 'clone'>('none', 'none', 'open', 'clone'),
       }),
       { minLength: 2, maxLength: 6 },
     ),
@@ -199,6 +204,7 @@ export function topologyOf(scenario: Scenario): Topology {
       virtualNetworkSubnetId: integrate ? subnetId('hub', subnetName(app.integrateWith!)) : undefined,
       outboundIpAddresses: [appAddress(index)],
       ...(config ? { config } : {}),
+      ...(app.slot && app.slot !== 'none' && SLOT_TIERS.has(tier) ? { slots: [{ name: 'staging', ...(app.slot === 'clone' && config ? { config } : {}) }] } : {}),
     };
   });
   return {

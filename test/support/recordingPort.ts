@@ -55,6 +55,9 @@ export class RecordingPort implements AzurePort {
   getPlan(): never {
     throw new Error('reads are not scripted');
   }
+  listSlots(): never {
+    throw new Error('reads are not scripted');
+  }
   listSites(): never {
     throw new Error('reads are not scripted');
   }

@@ -14,6 +14,7 @@ import { planTick } from '../../src/reconciler/tick';
 import { OPERATOR, subnetPutBody } from './emulatorWorld';
 import { appAddress, appName, policiesOf, STRANGER, subnetName, topologyOf, type PortalEdit, type Scenario } from './randomEstate';
 import { safetyViolations } from './safetyProperties';
+import { withSlots } from '../../src/reconciler/slots';
 import { siteId, subnetId } from './world';
 
 export interface Backend {
@@ -25,12 +26,14 @@ export interface Backend {
 
 const PORTAL = 'portal@example.test';
 
-async function tick(backend: Backend, policies: ReturnType<typeof policiesOf>, tickStarts: number[]): Promise<{ plan: Plan; report: ApplyReport }> {
+async function tick(backend: Backend, policies: ReturnType<typeof policiesOf>, tickStarts: number[]): Promise<{ plan: Plan; report: ApplyReport; enforced: ReturnType<typeof policiesOf> }> {
   tickStarts.push(backend.admin.state().seq);
   const observed = await observe(backend.port, policies, { concurrency: 4 });
-  const plan = planTick({ policies, observed, now: observed.observedAt });
+  // the policies as enforced: every slot of a callee is a callee of its own
+  const enforced = withSlots(policies, observed);
+  const plan = planTick({ policies: enforced, observed, now: observed.observedAt });
   const report = await apply(plan, backend.port, { retryDelayInMs: 0, maxAttempts: 3, concurrency: 4 });
-  return { plan, report };
+  return { plan, report, enforced };
 }
 
 function editRequest(backend: Backend, edit: PortalEdit): { method: string; path: string; body?: unknown } {
@@ -99,6 +102,6 @@ export async function runScenario(backend: Backend, scenario: Scenario): Promise
     ...scenario.apps.map((_, index): Source => ({ kind: 'addresses', addresses: [appAddress(index)] })),
     { kind: 'addresses', addresses: [STRANGER] },
   ];
-  violations.push(...safetyViolations({ history: backend.admin.history(), policies, portalStates, sources, tickStarts }));
+  violations.push(...safetyViolations({ history: backend.admin.history(), policies: last.enforced, portalStates, sources, tickStarts }));
   return violations;
 }

@@ -10,11 +10,13 @@ export const NETWORK = 'Microsoft.Network';
 export const INSIGHTS = 'Microsoft.Insights';
 
 export const SITE = '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Web/sites/{name}';
+export const SLOT = `${SITE}/slots/{slot}`;
 export const FARM = '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Web/serverfarms/{name}';
 export const VNET = '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/virtualNetworks/{virtualNetworkName}';
 export const SUBNET = `${VNET}/subnets/{subnetName}`;
 
 export const siteScope = (p: Record<string, string>) => siteId(p.subscriptionId, p.resourceGroupName, p.name);
+export const slotScope = (p: Record<string, string>) => `${siteScope(p)}/slots/${p.slot}`;
 export const farmScope = (p: Record<string, string>) => farmId(p.subscriptionId, p.resourceGroupName, p.name);
 export const vnetScope = (p: Record<string, string>) => vnetId(p.subscriptionId, p.resourceGroupName, p.virtualNetworkName);
 export const subnetScope = (p: Record<string, string>) =>
@@ -24,6 +26,14 @@ export function getSite(ctx: RouteCtx): SiteRec {
   const site = ctx.core.store.get<SiteRec>(siteScope(ctx.params), 'site');
   if (!site) throw errors.resourceNotFound('Microsoft.Web/sites', ctx.params.name, ctx.params.resourceGroupName);
   return site;
+}
+
+/** A deployment slot of an existing app: 404 for the app first, as ARM checks the parent first. */
+export function getSlot(ctx: RouteCtx): SiteRec {
+  getSite(ctx);
+  const slot = ctx.core.store.get<SiteRec>(slotScope(ctx.params), 'site');
+  if (!slot?.slot) throw errors.resourceNotFound('Microsoft.Web/sites/slots', `${ctx.params.name}/${ctx.params.slot}`, ctx.params.resourceGroupName);
+  return slot;
 }
 
 export function getFarm(ctx: RouteCtx): FarmRec {

@@ -5,6 +5,7 @@ import { operationRoutes } from './operations';
 import { serverFarmRoutes } from './serverFarms';
 import { siteConfigRoutes } from './siteConfig';
 import { siteRoutes } from './sites';
+import { slotRoutes } from './slots';
 import { swiftRoutes } from './swift';
 import { virtualNetworkListRoutes } from './virtualNetworkLists';
 import { virtualNetworkRoutes } from './virtualNetworks';
@@ -13,6 +14,7 @@ export const ROUTES: Route[] = [
   ...siteRoutes,
   ...siteConfigRoutes,
   ...swiftRoutes,
+  ...slotRoutes,
   ...serverFarmRoutes,
   ...virtualNetworkRoutes,
   ...virtualNetworkListRoutes,

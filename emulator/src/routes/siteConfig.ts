@@ -1,5 +1,6 @@
 /** sites/{name}/config/web: GET, PUT, PATCH. */
 import type { Route, RouteCtx } from '../router';
+import type { SiteRec } from '../state';
 import { applyConfig } from '../siteConfigModel';
 import { renderSiteConfig } from '../wire';
 import { getSite, nowIso, propertiesOf, serviceEndpointJoins, SITE, siteScope, subnetLookup, WEB } from './common';
@@ -7,8 +8,8 @@ import { getSite, nowIso, propertiesOf, serviceEndpointJoins, SITE, siteScope, s
 const path = `${SITE}/config/web`;
 const scope = (p: Record<string, string>) => `${siteScope(p)}/config/web`;
 
-function write(ctx: RouteCtx) {
-  const site = getSite(ctx);
+/** PUT/PATCH config/web of an app or a slot. */
+export function writeSiteConfig(ctx: RouteCtx, site: SiteRec = getSite(ctx)) {
   const change = applyConfig(site, propertiesOf(ctx.req), subnetLookup(ctx.core));
   const updated = ctx.core.store.update(site, (s) => {
     s.config = change.config;
@@ -20,7 +21,7 @@ function write(ctx: RouteCtx) {
   return { status: 200, body: renderSiteConfig(ctx.core.store.current(), updated), resourceId: `${site.id}/config/web` };
 }
 
-const linked = (ctx: RouteCtx) => serviceEndpointJoins(propertiesOf(ctx.req));
+export const linked = (ctx: RouteCtx) => serviceEndpointJoins(propertiesOf(ctx.req));
 
 export const siteConfigRoutes: Route[] = [
   {
@@ -42,7 +43,7 @@ export const siteConfigRoutes: Route[] = [
     action: 'Microsoft.Web/sites/config/write',
     scope,
     linked,
-    handle: write,
+    handle: (ctx) => writeSiteConfig(ctx),
   },
   {
     method: 'PATCH',
@@ -53,6 +54,6 @@ export const siteConfigRoutes: Route[] = [
     action: 'Microsoft.Web/sites/config/write',
     scope,
     linked,
-    handle: write,
+    handle: (ctx) => writeSiteConfig(ctx),
   },
 ];

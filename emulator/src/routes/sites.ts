@@ -11,8 +11,8 @@ import { checkDisconnect, validateIntegration } from './swift';
 
 const ROUTING_FLAGS = ['allTraffic', 'applicationTraffic', 'contentShareTraffic', 'imagePullTraffic', 'backupRestoreTraffic'] as const;
 
-function patchSite(ctx: RouteCtx) {
-  const site = getSite(ctx);
+/** PATCH of an app or a slot (WebApps_Update, WebApps_UpdateSlot): the same properties, the same checks. */
+export function patchSite(ctx: RouteCtx, site: SiteRec = getSite(ctx)) {
   const body = bodyObject(ctx.req);
   const p = propertiesOf(ctx.req);
   const store = ctx.core.store;
@@ -66,7 +66,7 @@ function patchSite(ctx: RouteCtx) {
 
 const listSites = (ctx: RouteCtx, rg?: string) => {
   const recs = ctx.core.store.current();
-  const sites = ctx.core.store.all<SiteRec>('site').filter((s) => !rg || key(s.resourceGroup) === key(rg));
+  const sites = ctx.core.store.all<SiteRec>('site').filter((s) => !s.slot && (!rg || key(s.resourceGroup) === key(rg)));
   return listPage(ctx, sites, (s) => renderSite(recs, s));
 };
 
@@ -96,7 +96,7 @@ export const siteRoutes: Route[] = [
         checks.push({ action: 'Microsoft.Network/virtualNetworks/subnets/join/action', scope: p.virtualNetworkSubnetId });
       return checks;
     },
-    handle: patchSite,
+    handle: (ctx) => patchSite(ctx),
   },
   {
     method: 'GET',

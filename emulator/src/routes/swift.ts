@@ -61,8 +61,8 @@ export function checkDisconnect(core: EmulatorCore, site: SiteRec, baseUrl: stri
 const path = `${SITE}/networkConfig/virtualNetwork`;
 const scope = (p: Record<string, string>) => `${siteScope(p)}/networkConfig/virtualNetwork`;
 
-function connect(ctx: RouteCtx) {
-  const site = getSite(ctx);
+/** PUT/PATCH networkConfig/virtualNetwork of an app or a slot. */
+export function connect(ctx: RouteCtx, site: SiteRec = getSite(ctx)) {
   const props = propertiesOf(ctx.req);
   const subnet = validateIntegration(ctx.core, site, props.subnetResourceId, ctx.req.baseUrl);
   const updated = ctx.core.store.update(site, (s) => {
@@ -73,10 +73,23 @@ function connect(ctx: RouteCtx) {
   return { status: 200, body: renderSwift(ctx.core.store.current(), updated), resourceId: `${site.id}/networkConfig/virtualNetwork` };
 }
 
-const joinSubnet = (ctx: RouteCtx) => {
+export const joinSubnet = (ctx: RouteCtx) => {
   const id = propertiesOf(ctx.req).subnetResourceId;
   return typeof id === 'string' && id ? [{ action: 'Microsoft.Network/virtualNetworks/subnets/join/action', scope: id }] : [];
 };
+
+/** DELETE networkConfig/virtualNetwork of an app or a slot. */
+export function disconnect(ctx: RouteCtx, site: SiteRec = getSite(ctx)) {
+  if (site.virtualNetworkSubnetId) {
+    checkDisconnect(ctx.core, site, ctx.req.baseUrl);
+    ctx.core.store.update(site, (s) => {
+      delete s.virtualNetworkSubnetId;
+      s.lastModifiedTimeUtc = nowIso();
+    });
+    ctx.core.store.snapshot(ctx.cause);
+  }
+  return { status: 200, resourceId: `${site.id}/networkConfig/virtualNetwork` };
+}
 
 export const swiftRoutes: Route[] = [
   {
@@ -88,8 +101,7 @@ export const swiftRoutes: Route[] = [
     action: 'Microsoft.Web/sites/networkConfig/read',
     scope,
     handle: (ctx) => {
-      const site = getSite(ctx);
-      return { status: 200, body: renderSwift(ctx.core.store.current(), site) };
+      return { status: 200, body: renderSwift(ctx.core.store.current(), getSite(ctx)) };
     },
   },
   {
@@ -101,7 +113,7 @@ export const swiftRoutes: Route[] = [
     action: 'Microsoft.Web/sites/networkConfig/write',
     scope,
     linked: joinSubnet,
-    handle: connect,
+    handle: (ctx) => connect(ctx),
   },
   {
     method: 'PATCH',
@@ -112,7 +124,7 @@ export const swiftRoutes: Route[] = [
     action: 'Microsoft.Web/sites/networkConfig/write',
     scope,
     linked: joinSubnet,
-    handle: connect,
+    handle: (ctx) => connect(ctx),
   },
   {
     method: 'DELETE',
@@ -122,17 +134,6 @@ export const swiftRoutes: Route[] = [
     kind: 'write',
     action: 'Microsoft.Web/sites/networkConfig/delete',
     scope,
-    handle: (ctx) => {
-      const site = getSite(ctx);
-      if (site.virtualNetworkSubnetId) {
-        checkDisconnect(ctx.core, site, ctx.req.baseUrl);
-        ctx.core.store.update(site, (s) => {
-          delete s.virtualNetworkSubnetId;
-          s.lastModifiedTimeUtc = nowIso();
-        });
-        ctx.core.store.snapshot(ctx.cause);
-      }
-      return { status: 200, resourceId: `${site.id}/networkConfig/virtualNetwork` };
-    },
+    handle: (ctx) => disconnect(ctx),
   },
 ];

@@ -40,18 +40,21 @@ export interface ActorLookupOptions extends PortCallOptions {
 
 /**
  * Operations that can change each aspect, most specific tier first: a site PUT can carry
- * siteConfig too, but a config write says more about who changed an access rule.
+ * siteConfig too, but a config write says more about who changed an access rule. A deployment
+ * slot's operations carry /slots (Microsoft.Web/sites/slots/config/write); creating a slot is a
+ * sites/slots/write, the last tier for what a new slot brings.
  */
-const SITE_CONFIG = [/^microsoft\.web\/sites\/config\/write$/i, /^microsoft\.web\/sites\/write$/i];
+const SITE_WRITE = /^microsoft\.web\/sites(\/slots)?\/write$/i;
+const SITE_CONFIG = [/^microsoft\.web\/sites(\/slots)?\/config\/write$/i, SITE_WRITE];
 const SUBNET = [/^microsoft\.network\/virtualnetworks\/subnets\/write$/i, /^microsoft\.network\/virtualnetworks\/write$/i];
 const OPERATIONS: Record<DriftAspect, RegExp[]> = {
   serviceEndpoint: SUBNET,
   delegation: SUBNET,
-  vnetIntegration: [/^microsoft\.web\/sites\/(networkconfig|virtualnetworkconnections)(\/.*)?\/(write|delete)$/i, /^microsoft\.web\/sites\/write$/i],
+  vnetIntegration: [/^microsoft\.web\/sites(\/slots)?\/(networkconfig|virtualnetworkconnections)(\/.*)?\/(write|delete)$/i, SITE_WRITE],
   accessRule: SITE_CONFIG,
   defaultAction: SITE_CONFIG,
   scm: SITE_CONFIG,
-  publicAccess: [/^microsoft\.web\/sites\/write$/i],
+  publicAccess: [SITE_WRITE],
 };
 
 const isWrite = (operation: string | undefined) => /\/(write|delete|action)$/i.test(operation ?? '');
@@ -64,11 +67,11 @@ export function activityScopes(resourceId: string): string[] {
   return [canonicalId(resourceId)];
 }
 
-/** The write was to the resource, one of its children (sites/x/config/web), or a parent scope asked about. */
+/** The write was to the resource, one of its children (sites/x/config/web) but not a slot of it (a door of its own), or a parent scope asked about. */
 function concerns(record: ActivityRecord, resourceId: string, scopes: string[]): boolean {
   const id = canonicalId(record.resourceId ?? '');
   const target = canonicalId(resourceId);
-  return id === target || id.startsWith(`${target}/`) || scopes.includes(id);
+  return id === target || (id.startsWith(`${target}/`) && !id.startsWith(`${target}/slots/`)) || scopes.includes(id);
 }
 
 /** Pure: pick the actor from the records, or say why there is none. */

@@ -7,7 +7,7 @@
 import { succeeded, type ActionOutcome } from '../apply';
 import type { PlannedAction } from '../plan';
 import type { LockdownPolicy } from '../policy/types';
-import { canonicalId } from '../resourceId';
+import { canonicalId, appOfSlot } from '../resourceId';
 import type { TickReport } from '../tick';
 import { pairKey } from './pairs';
 import type { DriftAction, DriftEvent, PairRef } from './types';
@@ -88,8 +88,15 @@ export function driftEvents(report: TickReport, options: DriftEventsOptions = {}
  * Resources this tick saw and judged (in sync, or with planned changes): only for these can
  * a missing event mean "the drift is gone". An unreadable resource is not among them.
  */
-export function judgedResources(report: TickReport): Set<string> {
-  return new Set([...report.plan.unchanged, ...report.plan.actions.map((action) => action.resourceId)].map(canonicalId));
+export function judgedResources(report: TickReport): Pick<ReadonlySet<string>, 'has'> {
+  const seen = new Set([...report.plan.unchanged, ...report.plan.actions.map((action) => action.resourceId)].map(canonicalId));
+  // A slot missing from its app's list, read this tick, is judged too: it is gone.
+  const deletedSlot = (id: string) => {
+    const app = appOfSlot(id);
+    const listed = app ? report.listedSlots?.get(app) : undefined;
+    return listed !== undefined && !listed.includes(id);
+  };
+  return { has: (id) => seen.has(id) || deletedSlot(id) };
 }
 
 /** Resources found matching every policy that mentions them at the end of the tick, with the instant. */

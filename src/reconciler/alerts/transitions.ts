@@ -27,8 +27,8 @@ export const DEFAULT_TOMBSTONE_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 export interface TransitionInput {
   records: DriftRecord[];
   events: DriftEvent[];
-  /** Canonical ids of the resources this tick observed and diffed. */
-  judged: Set<string>;
+  /** Canonical ids of the resources this tick observed and diffed (a deleted slot of a listed app included). */
+  judged: Pick<ReadonlySet<string>, 'has'>;
   /** Names of the policies loaded this tick. */
   policies: Set<string>;
   /** When this tick observed the state. */

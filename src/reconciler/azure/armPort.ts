@@ -10,7 +10,7 @@ import { isImplicitRule, sameRules } from '../accessRules';
 import { ArmError, classifyRetry } from '../armError';
 import type { AccessRule, ObservedPlan, ObservedSite, ObservedSiteConfig, ObservedSubnet, ObservedVirtualNetwork } from '../observed';
 import type { ActivityRecord, AzurePort, ListScope, PortCallOptions, PutSubnetOptions, SiteConfigPatch, UpdateSiteConfigOptions } from '../port';
-import { canonicalId, parseResourceId, serverFarmParts, siteParts, subnetParts } from '../resourceId';
+import { canonicalId, parseResourceId, serverFarmParts, siteOrSlotParts, siteParts, subnetParts } from '../resourceId';
 import type { ArmConnection } from './connection';
 
 /** The Microsoft.Web api-version of the pinned SDK (@azure/arm-appservice). */
@@ -192,9 +192,10 @@ export class ArmPort implements AzurePort {
 
   getSite(siteId: string, options: PortCallOptions = {}): Promise<ObservedSite> {
     return guarded(siteId, async () => {
-      const { subscriptionId, resourceGroup, name } = siteParts(siteId);
-      const site = await this.#webClient(subscriptionId).webApps.get(resourceGroup, name, { abortSignal: options.abortSignal });
-      return toObservedSite(site, siteId);
+      const { subscriptionId, resourceGroup, name, slot } = siteOrSlotParts(siteId);
+      const webApps = this.#webClient(subscriptionId).webApps;
+      const call = { abortSignal: options.abortSignal };
+      return toObservedSite(await (slot ? webApps.getSlot(resourceGroup, name, slot, call) : webApps.get(resourceGroup, name, call)), siteId);
     });
   }
 
@@ -202,6 +203,17 @@ export class ArmPort implements AzurePort {
     const webApps = this.#webClient(scope.subscriptionId).webApps;
     const call = { abortSignal: options.abortSignal };
     return listIn(scope, (group) => (group ? webApps.listByResourceGroup(group, call) : webApps.list(call)), (site, id) => toObservedSite(site, `${id}/providers/Microsoft.Web/sites/${site.name}`));
+  }
+
+  listSlots(siteId: string, options: PortCallOptions = {}): Promise<ObservedSite[]> {
+    return guarded(siteId, async () => {
+      const { subscriptionId, resourceGroup, name } = siteParts(siteId);
+      const slots: ObservedSite[] = [];
+      for await (const slot of this.#webClient(subscriptionId).webApps.listSlots(resourceGroup, name, { abortSignal: options.abortSignal })) {
+        slots.push(toObservedSite(slot, `${siteId}/slots/${slot.name?.split('/').pop()}`));
+      }
+      return slots;
+    });
   }
 
   listVirtualNetworks(scope: ListScope, options: PortCallOptions = {}): Promise<ObservedVirtualNetwork[]> {
@@ -216,9 +228,7 @@ export class ArmPort implements AzurePort {
 
   getSiteConfig(siteId: string, options: PortCallOptions = {}): Promise<ObservedSiteConfig> {
     return guarded(siteId, async () => {
-      const { subscriptionId, resourceGroup, name } = siteParts(siteId);
-      const config = await this.#webClient(subscriptionId).webApps.getConfiguration(resourceGroup, name, { abortSignal: options.abortSignal });
-      return toObservedSiteConfig(config);
+      return toObservedSiteConfig(await this.#readSiteConfig(siteId, options));
     });
   }
 
@@ -243,22 +253,21 @@ export class ArmPort implements AzurePort {
 
   connectSiteToSubnet(siteId: string, subnetId: string, options: PortCallOptions = {}): Promise<void> {
     return guarded(siteId, async () => {
-      const { subscriptionId, resourceGroup, name } = siteParts(siteId);
-      await this.#webClient(subscriptionId).webApps.createOrUpdateSwiftVirtualNetworkConnectionWithCheck(
-        resourceGroup,
-        name,
-        { subnetResourceId: subnetId, swiftSupported: true },
-        { abortSignal: options.abortSignal },
-      );
+      const { subscriptionId, resourceGroup, name, slot } = siteOrSlotParts(siteId);
+      const webApps = this.#webClient(subscriptionId).webApps;
+      const connection = { subnetResourceId: subnetId, swiftSupported: true };
+      const call = { abortSignal: options.abortSignal };
+      if (slot) await webApps.createOrUpdateSwiftVirtualNetworkConnectionWithCheckSlot(resourceGroup, name, slot, connection, call);
+      else await webApps.createOrUpdateSwiftVirtualNetworkConnectionWithCheck(resourceGroup, name, connection, call);
     });
   }
 
   updateSiteConfig(siteId: string, patch: SiteConfigPatch, options: UpdateSiteConfigOptions = {}): Promise<void> {
     return guarded(siteId, async () => {
-      const { subscriptionId, resourceGroup, name } = siteParts(siteId);
+      const { subscriptionId, resourceGroup, name, slot } = siteOrSlotParts(siteId);
       if (options.expectedAccessRules || options.expectedScmAccessRules || options.expectedDefaultAction) {
         // Rule arrays are replaced whole: never drop a rule someone added after the observation.
-        const current = toObservedSiteConfig(await this.#webClient(subscriptionId).webApps.getConfiguration(resourceGroup, name, { abortSignal: options.abortSignal }));
+        const current = toObservedSiteConfig(await this.#readSiteConfig(siteId, options));
         const changed =
           (options.expectedAccessRules && !sameRules(current.accessRules, options.expectedAccessRules)) ||
           (options.expectedScmAccessRules && !sameRules(current.scmAccessRules, options.expectedScmAccessRules)) ||
@@ -275,8 +284,17 @@ export class ArmPort implements AzurePort {
       if (patch.scmUseMain !== undefined) config.scmIpSecurityRestrictionsUseMain = patch.scmUseMain;
       if (patch.vnetRouteAllEnabled !== undefined) config.vnetRouteAllEnabled = patch.vnetRouteAllEnabled;
       if (patch.publicNetworkAccess !== undefined) config.publicNetworkAccess = patch.publicNetworkAccess;
-      await this.#webClient(subscriptionId).webApps.updateConfiguration(resourceGroup, name, config, { abortSignal: options.abortSignal });
+      if (slot) await this.#webClient(subscriptionId).webApps.updateConfigurationSlot(resourceGroup, name, slot, config, { abortSignal: options.abortSignal });
+      else await this.#webClient(subscriptionId).webApps.updateConfiguration(resourceGroup, name, config, { abortSignal: options.abortSignal });
     });
+  }
+
+  /** config/web of an app, or of a slot through the slot operations. */
+  #readSiteConfig(siteId: string, options: PortCallOptions): Promise<SiteConfigResource> {
+    const { subscriptionId, resourceGroup, name, slot } = siteOrSlotParts(siteId);
+    const webApps = this.#webClient(subscriptionId).webApps;
+    const call = { abortSignal: options.abortSignal };
+    return slot ? webApps.getConfigurationSlot(resourceGroup, name, slot, call) : webApps.getConfiguration(resourceGroup, name, call);
   }
 
   listActivity(resourceId: string, fromIso: string, toIso: string, options: PortCallOptions = {}): Promise<ActivityRecord[]> {

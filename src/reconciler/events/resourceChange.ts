@@ -10,7 +10,8 @@ export const RESOURCE_EVENT_TYPES = ['Microsoft.Resources.ResourceWriteSuccess',
 
 /**
  * The resource types Lockdown manages, as the event subscription filters them (advanced
- * filter on data.operationName): sites and their config, slots and VNet integration
+ * filter on data.operationName): sites and their config, slots (their config, VNet integration
+ * and swaps) and VNet integration
  * (networkConfig, virtualNetworkConnections), virtual networks and subnets.
  */
 export const MANAGED_OPERATIONS = [
@@ -20,6 +21,10 @@ export const MANAGED_OPERATIONS = [
   'Microsoft.Web/sites/slots/write',
   'Microsoft.Web/sites/slots/delete',
   'Microsoft.Web/sites/slots/config/write',
+  'Microsoft.Web/sites/slots/networkConfig/write',
+  'Microsoft.Web/sites/slots/networkConfig/delete',
+  'Microsoft.Web/sites/slotsswap/action',
+  'Microsoft.Web/sites/slots/slotsswap/action',
   'Microsoft.Web/sites/networkConfig/write',
   'Microsoft.Web/sites/networkConfig/delete',
   'Microsoft.Web/sites/virtualNetworkConnections/write',

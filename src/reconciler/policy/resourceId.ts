@@ -70,7 +70,7 @@ export function checkResourceId(text: string, shape: ResourceIdShape): ResourceI
   if (!sameType) {
     const actual = `${namespace}/${types.join('/')}`;
     if (actual.toLowerCase() === 'microsoft.web/sites/slots') {
-      return fail('deployment slots are not supported', 'name the app itself: drop /slots/<slot> from the id');
+      return fail('a callee is an app, not one of its slots', 'name the app and drop /slots/<slot>: its slots are locked with it (see `slots`)');
     }
     return fail(`expected the id of ${shape.noun} (${shape.label}), got a ${escapeText(actual, 60)} id`);
   }

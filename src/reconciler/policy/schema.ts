@@ -10,7 +10,7 @@ import { POLICY_API_VERSION, POLICY_KIND } from './types';
  * Values that need more than a pattern (ARM ids, CIDRs, instants). validate.ts owns a
  * checker for each name; the JSON Schema gets the approximate `pattern` below.
  */
-export type FormatName = 'webSiteId' | 'subnetId' | 'cidr' | 'instant' | 'serviceTag';
+export type FormatName = 'webSiteId' | 'webSiteOrSlotId' | 'subnetId' | 'cidr' | 'instant' | 'serviceTag';
 
 interface FieldBase {
   description: string;
@@ -53,11 +53,12 @@ export interface ArrayField extends FieldBase {
   minItemsHint?: string;
 }
 
-/** A value that is either a string (from a fixed set) or a mapping; told apart by YAML node kind. */
+/** A value that is either a string (from a fixed set) or a mapping or a list; told apart by YAML node kind. */
 export interface UnionField extends FieldBase {
   type: 'union';
   string: StringField;
-  object: ObjectField;
+  object?: ObjectField;
+  array?: ArrayField;
   default?: string;
 }
 
@@ -91,6 +92,17 @@ export const WEB_SITE_ID: ResourceIdShape = {
   nameLabels: ['app'],
   nameRules: ["2-60 letters, digits and '-', not starting or ending with '-'"],
   template: '/subscriptions/<subscription-id>/resourceGroups/<group>/providers/Microsoft.Web/sites/<app>',
+};
+
+export const WEB_SLOT_ID: ResourceIdShape = {
+  label: 'Microsoft.Web/sites/slots',
+  noun: 'a deployment slot',
+  provider: 'Microsoft.Web',
+  types: ['sites', 'slots'],
+  namePatterns: [WEB_SITE_ID.namePatterns[0], '[A-Za-z0-9](?:[A-Za-z0-9-]{0,57}[A-Za-z0-9])?'],
+  nameLabels: ['app', 'slot'],
+  nameRules: [WEB_SITE_ID.nameRules[0], "1-59 letters, digits and '-', not starting or ending with '-'"],
+  template: `${WEB_SITE_ID.template}/slots/<slot>`,
 };
 
 export const SUBNET_ID: ResourceIdShape = {
@@ -140,6 +152,10 @@ export const FORMATS: Readonly<Record<FormatName, { description: string; pattern
     description: `ARM id of ${WEB_SITE_ID.noun}: ${WEB_SITE_ID.template}`,
     pattern: resourceIdPattern(WEB_SITE_ID),
   },
+  webSiteOrSlotId: {
+    description: `ARM id of ${WEB_SITE_ID.noun} or of ${WEB_SLOT_ID.noun}: ${WEB_SITE_ID.template}[/slots/<slot>]`,
+    pattern: `(?:${resourceIdPattern(WEB_SITE_ID)})|(?:${resourceIdPattern(WEB_SLOT_ID)})`,
+  },
   subnetId: {
     description: `ARM id of ${SUBNET_ID.noun}: ${SUBNET_ID.template}`,
     pattern: resourceIdPattern(SUBNET_ID),
@@ -163,6 +179,8 @@ export const MAX_ALLOW_NAME_LENGTH = 24;
 export const SUPPORTED_API_VERSIONS: readonly string[] = [POLICY_API_VERSION];
 export const SCM_MODES = ['sameAsMain', 'denyAll'] as const;
 export const POLICY_MODES = ['enforce', 'audit'] as const;
+export const SLOT_CHOICES = ['all', 'none'] as const;
+export const CALLER_SLOT_CHOICES = ['listed', 'all'] as const;
 
 const extraAllow: ObjectField = {
   type: 'object',
@@ -231,6 +249,26 @@ const callee: ObjectField = {
       description: `ARM id of the callee app: ${WEB_SITE_ID.template}`,
     },
     scm,
+    slots: {
+      type: 'union',
+      default: 'all',
+      description:
+        "Which of the callee's deployment slots are locked like it: all (default, slots created later included), " +
+        'none (reported as a warning: a slot is a door of its own), or a list of slot names.',
+      string: { type: 'string', description: 'all: every slot, now and later. none: no slot.', enum: SLOT_CHOICES },
+      array: {
+        type: 'array',
+        description: 'Names of the slots locked like the callee; the others are left as they are.',
+        minItems: 1,
+        minItemsHint: 'to lock no slot, write `slots: none`',
+        items: {
+          type: 'string',
+          description: 'A slot name, e.g. staging.',
+          pattern: `^${WEB_SLOT_ID.namePatterns[1]}$`,
+          patternHint: WEB_SLOT_ID.nameRules[1],
+        },
+      },
+    },
   },
 };
 
@@ -316,12 +354,20 @@ export const policySchema: ObjectField = {
           type: 'array',
           required: true,
           minItems: 1,
-          description: 'ARM ids of the apps that call the callees; each is integrated with the subnet.',
+          description: 'ARM ids of the apps (or deployment slots) that call the callees; each is integrated with the subnet.',
           items: {
             type: 'string',
-            format: 'webSiteId',
-            description: `ARM id of a caller app: ${WEB_SITE_ID.template}`,
+            format: 'webSiteOrSlotId',
+            description: `ARM id of a caller app or slot: ${WEB_SITE_ID.template}[/slots/<slot>]`,
           },
+        },
+        callerSlots: {
+          type: 'string',
+          enum: CALLER_SLOT_CHOICES,
+          default: 'listed',
+          description:
+            'listed (default): only the callers as listed. all: every deployment slot of the listed apps is a caller too, ' +
+            'integrated with the subnet like its app (a slot runs on its app\'s plan).',
         },
         callees: {
           type: 'array',
@@ -380,7 +426,7 @@ export function policyJsonSchema(): object {
       case 'union': {
         const out: Record<string, unknown> = {
           description: field.description,
-          oneOf: [convert(field.string), convert(field.object)],
+          oneOf: [convert(field.string), ...(field.object ? [convert(field.object)] : []), ...(field.array ? [convert(field.array)] : [])],
         };
         if (field.default !== undefined) out.default = field.default;
         return out;

@@ -30,20 +30,33 @@ export type ScmSpec =
   | { kind: 'denyAll' }
   | { kind: 'rules'; allow: ExtraAllow[] };
 
+/** Which deployment slots of a callee are locked with it. */
+export type SlotSelection = { kind: 'all' } | { kind: 'none' } | { kind: 'named'; names: string[] };
+
 export interface CalleeSpec {
-  /** Canonical (lower-cased) ARM id of a Microsoft.Web/sites resource. */
+  /** Canonical (lower-cased) ARM id of a Microsoft.Web/sites resource (or, once slots are known, of one of its slots). */
   id: string;
   /** The id exactly as the user wrote it, for messages. */
   displayId: string;
   scm: ScmSpec;
+  /** Slots locked like the app; absent means all. Slot names lower-cased. */
+  slots?: SlotSelection;
+  /** Set on the entry of a slot: the canonical id of the app the policy names. */
+  slotOf?: string;
   source: SourceLocation;
 }
 
 export interface CallerSpec {
+  /** Canonical id of an app or of one of its slots (.../sites/{app}/slots/{slot}). */
   id: string;
   displayId: string;
+  /** Set on the entry of a slot added by `callerSlots: all`: the canonical id of the listed app. */
+  slotOf?: string;
   source: SourceLocation;
 }
+
+/** `callerSlots`: only the listed callers (default), or every slot of the listed apps too. */
+export type CallerSlots = 'listed' | 'all';
 
 export interface Suspension {
   /** ISO-8601 instant after which the suspension lapses; absent = until removed. */
@@ -61,6 +74,8 @@ export interface LockdownPolicy {
   subnetId: string;
   subnetDisplayId: string;
   callers: CallerSpec[];
+  /** Absent means listed. */
+  callerSlots?: CallerSlots;
   callees: CalleeSpec[];
   alsoAllow: ExtraAllow[];
   /** Hash of the canonical spec: changes exactly when the policy's meaning changes. */

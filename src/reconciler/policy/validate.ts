@@ -14,7 +14,7 @@ import { parseCidr } from './cidr';
 import type { ParsedDocument, Position, YamlMapping, YamlNode, YamlScalar } from './parse';
 import { escapeText, QUOTED_PREFIX_LENGTH, quoteValue } from './quote';
 import { checkResourceId, resourceName } from './resourceId';
-import { SUBNET_ID, SUPPORTED_API_VERSIONS, WEB_SITE_ID, fieldNames, policySchema } from './schema';
+import { SUBNET_ID, SUPPORTED_API_VERSIONS, WEB_SITE_ID, WEB_SLOT_ID, fieldNames, policySchema } from './schema';
 import type { ArrayField, Field, FormatName, ObjectField, StringField, UnionField } from './schema';
 import type {
   CalleeSpec,
@@ -25,7 +25,7 @@ import type {
   PolicyProblem,
   ScmSpec,
   SourceLocation,
-  Suspension,
+  Suspension, SlotSelection,
 } from './types';
 
 /** The outcome of validating one YAML document on its own (layers 1 and 2). */
@@ -45,6 +45,7 @@ type FormatCheck = { ok: true; canonical: string; warning?: string } | { ok: fal
 
 const FORMAT_CHECKERS: Readonly<Record<FormatName, (text: string) => FormatCheck>> = {
   webSiteId: (text) => checkResourceId(text, WEB_SITE_ID),
+  webSiteOrSlotId: (text) => (/\/slots\/[^/]*$/i.test(text) ? checkResourceId(text, WEB_SLOT_ID) : checkResourceId(text, WEB_SITE_ID)),
   subnetId: (text) => checkResourceId(text, SUBNET_ID),
   cidr: (text) => {
     const result = parseCidr(text);
@@ -333,9 +334,11 @@ function mappingHint(path: string, field: ObjectField): string | undefined {
 }
 
 function checkUnion(walk: Walk, node: YamlNode, field: UnionField, path: string): boolean {
-  if (node.kind === 'mapping') return checkObject(walk, node, field.object, path);
+  if (node.kind === 'mapping' && field.object) return checkObject(walk, node, field.object, path);
+  if (node.kind === 'sequence' && field.array) return checkArray(walk, node, field.array, path);
   if (node.kind === 'scalar' && typeof node.value === 'string') return checkString(walk, node, field.string, path);
-  const choices = `${field.string.enum?.join(', ')} or a mapping with ${fieldNames(field.object).join(', ')}`;
+  const other = field.object ? `a mapping with ${fieldNames(field.object).join(', ')}` : 'a list';
+  const choices = `${field.string.enum?.join(', ')} or ${other}`;
   problem(walk, node.position, path, `expected ${choices}, got ${describe(node)}`);
   return false;
 }
@@ -450,6 +453,11 @@ function buildPolicy(file: string, document: ParsedDocument, root: YamlMapping, 
   }
   const exclusiveNode = entry(spec, 'exclusive');
   const subnet = entry(spec, 'subnet')!;
+  const slotsOf = (node: YamlNode | undefined): SlotSelection => {
+    if (!node) return { kind: 'all' };
+    if (node.kind === 'sequence') return { kind: 'named', names: [...new Set(node.items.map((item) => text(item)!.toLowerCase()))] };
+    return text(node) === 'none' ? { kind: 'none' } : { kind: 'all' };
+  };
   const callers = (entry(spec, 'callers') as { items: YamlNode[] }).items.map(
     (node): CallerSpec => ({ id: canonical(node), displayId: text(node)!, source: location(file, node.position) }),
   );
@@ -459,6 +467,7 @@ function buildPolicy(file: string, document: ParsedDocument, root: YamlMapping, 
       id: canonical(id),
       displayId: text(id)!,
       scm: scmOf(entry(node as YamlMapping, 'scm')),
+      slots: slotsOf(entry(node as YamlMapping, 'slots')),
       source: location(file, id.position),
     };
   });
@@ -472,6 +481,7 @@ function buildPolicy(file: string, document: ParsedDocument, root: YamlMapping, 
     subnetId: canonical(subnet),
     subnetDisplayId: text(subnet)!,
     callers,
+    callerSlots: text(entry(spec, 'callerSlots')) === 'all' ? 'all' : 'listed',
     callees,
     alsoAllow: alsoAllowNode ? alsoAllowNode.items.map(extraAllow) : [],
     source: location(file, document.position),
@@ -492,8 +502,14 @@ export function policyGeneration(policy: Omit<LockdownPolicy, 'generation'>): st
     callers: policy.callers.map((caller) => caller.id).sort(compare),
     callees: [...policy.callees]
       .sort((a, b) => compare(a.id, b.id))
-      .map((callee) => ({ id: callee.id, scm: callee.scm.kind === 'rules' ? { kind: 'rules', allow: rules(callee.scm.allow) } : callee.scm })),
+      .map((callee) => ({
+        id: callee.id,
+        scm: callee.scm.kind === 'rules' ? { kind: 'rules', allow: rules(callee.scm.allow) } : callee.scm,
+        // the default leaves the hash of policies written before slots unchanged
+        ...(!callee.slots || callee.slots.kind === 'all' ? {} : { slots: callee.slots.kind === 'named' ? [...callee.slots.names].sort(compare) : 'none' }),
+      })),
     alsoAllow: rules(policy.alsoAllow),
+    ...(policy.callerSlots === 'all' ? { callerSlots: 'all' } : {}),
   };
   return createHash('sha256').update(stableJson(spec)).digest('hex').slice(0, 12);
 }
@@ -561,6 +577,21 @@ function checkPolicy(walk: Walk, policy: LockdownPolicy, root: YamlMapping): voi
         'an app cannot be locked to its own traffic: remove it from one list (it may be a callee in another policy)',
       );
     }
+  });
+
+  const calleeItems = (entry(spec, 'callees') as { items: YamlNode[] }).items;
+  policy.callees.forEach((callee, index) => {
+    if (callee.slots?.kind !== 'none') return;
+    const slotsNode = entry(calleeItems[index] as YamlMapping, 'slots')!;
+    walk.problems.push({
+      severity: 'warning',
+      file: walk.file,
+      line: slotsNode.position.line,
+      column: slotsNode.position.column,
+      path: `spec.callees[${index}].slots`,
+      message: `the deployment slots of callee '${resourceName(callee.displayId)}' are not locked: each slot answers on its own host name, open unless locked`,
+      hint: 'remove `slots: none` (every slot is then locked like the callee), or list the slots to lock',
+    });
   });
 
   const checkRuleNames = (listNode: YamlNode | undefined, path: string) => {

@@ -103,7 +103,9 @@ export function topologyFor(c: ExampleCase): Topology {
     const location = body.location ?? 'East US';
     const farm = { resourceGroup: segmentAfter(farmId, 'resourceGroups'), name: lastSegment(farmId), location };
     topology.serverFarms.push({ ...farm, sku: { name: 'S1', tier: 'Standard' } });
-    topology.sites.push({ resourceGroup: rg, name: p.name, location, kind: body.kind ?? 'app', serverFarm: farmId });
+    // a slot example reads or changes the slot it names (a PUT creates it)
+    const slots = p.slot && operation.method !== 'PUT' ? [{ name: p.slot }] : undefined;
+    topology.sites.push({ resourceGroup: rg, name: p.name, location, kind: body.kind ?? 'app', serverFarm: farmId, slots });
   } else if (service === 'ActivityLogs') {
     // a site in the resource group the example's $filter names, for writes that make events
     const group = /resourceGroupName eq '([^']+)'/i.exec(p.$filter)?.[1] ?? 'activity';
