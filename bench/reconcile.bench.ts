@@ -3,7 +3,8 @@
  * second tick (no drift), then a tick after one portal change. Prints time, ARM reads and
  * writes per tick, reads per distinct resource (target: 1.0), and heap; compares sizes by
  * ratio within one run (no absolute time targets: machines are shared and noisy).
- * Run: npm run bench  (BENCH_SIZES=25,100,400 to choose sizes)
+ * Run: npm run bench  (BENCH_SIZES=25,100,400 to choose sizes, BENCH_PLAN_SIZES=1000,10000 for
+ * the plan-only table; an empty value skips that part)
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +15,7 @@ import { ArmPort } from '../src/reconciler/azure/armPort';
 import { connectionFromSettings } from '../src/reconciler/azure/connection';
 import { createLogger } from '../src/reconciler/logger';
 import { runTick } from '../src/reconciler/tick';
+import { measurePlan } from './planScale';
 
 const SUB = '11111111-1111-1111-1111-111111111111';
 const TOKEN = 'bench-token';
@@ -104,8 +106,26 @@ async function measure(pairs: number): Promise<{ pairs: number; first: TickFigur
   }
 }
 
+function planTable(): void {
+  const sizes = (process.env.BENCH_PLAN_SIZES ?? '1000,10000').split(',').filter(Boolean).map(Number);
+  console.log('plan only (diff, modes, safety proof), every callee denying by default with one foreign rule:');
+  console.log('pairs  | estate                          |  plan time | heap growth |   rss   | actions (withheld)');
+  for (const pairs of sizes) {
+    for (const shape of ['lockedDown', 'allowListed'] as const) {
+      const figures = measurePlan(pairs, shape);
+      const label = shape === 'lockedDown' ? 'no drift' : 'full lockdown from an allow-list';
+      console.log(
+        `${String(pairs).padStart(6)} | ${label.padEnd(31)} | ${figures.ms.toFixed(1).padStart(7)} ms | ${figures.heapMiB.toFixed(1).padStart(7)} MiB | ${figures.rssMiB.toFixed(0).padStart(4)} MiB | ${figures.actions} (${figures.withheld})`,
+      );
+    }
+  }
+  console.log('');
+}
+
 async function main(): Promise<void> {
-  const sizes = (process.env.BENCH_SIZES ?? '25,100,400').split(',').map(Number);
+  planTable();
+  const sizes = (process.env.BENCH_SIZES ?? '25,100,400').split(',').filter(Boolean).map(Number);
+  if (sizes.length === 0) return;
   const rows = [];
   for (const size of sizes) rows.push(await measure(size));
   const fmt = (figures: TickFigures) =>

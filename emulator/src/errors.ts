@@ -80,6 +80,8 @@ export const errors = {
     ),
   internal: () =>
     new ArmError(500, 'InternalServerError', 'An unexpected error occured while processing the request. (injected fault)'),
+  /** What a write gets when someone else changed the resource first (the If-Match etag no longer matches). */
+  concurrentEdit: () => new ArmError(412, 'PreconditionFailed', 'Precondition failed: the resource was changed by another request. (injected fault)'),
   unavailable: (retryAfter: number) =>
     new ArmError(503, 'ServiceUnavailable', 'The service is temporarily unavailable. Please try again later. (injected fault)', {
       'Retry-After': String(retryAfter),

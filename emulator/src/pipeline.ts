@@ -127,6 +127,7 @@ export async function processArmRequest(core: EmulatorCore, inc: IncomingArmRequ
             case 'reset':
               return { status: 0, headers: {}, reset: true };
             case 'status':
+              if (fault.status === 412) throw errors.concurrentEdit();
               throw fault.status === 503 ? errors.unavailable(core.retryAfter) : errors.internal();
             case 'throttle':
               throw errors.throttled(kind, params.subscriptionId, principal.objectId, core.retryAfter);

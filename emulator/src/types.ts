@@ -125,7 +125,7 @@ export interface FaultSpec {
   times?: number;
   kind: FaultKind;
   latencyInMs?: number;
-  /** for 'status': 500 or 503 (default 500); for 'anotherOperationInProgress': 409 (default) or 429 */
+  /** for 'status': 500, 503 or 412 (a concurrent edit; default 500); for 'anotherOperationInProgress': 409 (default) or 429 */
   status?: number;
 }
 

@@ -74,8 +74,19 @@ function extraRule(grant: ExtraGrant, priority: number): AccessRule {
   return { ...base, ipAddress: grant.allow.ipAddress };
 }
 
-/** The fields that decide what a rule does, in one comparable string. */
+const keys = new WeakMap<AccessRule, string>();
+
+/** The fields that decide what a rule does, in one comparable string (rules are never mutated, so it is kept). */
 export function ruleKey(rule: AccessRule): string {
+  let key = keys.get(rule);
+  if (key === undefined) {
+    key = computeRuleKey(rule);
+    keys.set(rule, key);
+  }
+  return key;
+}
+
+function computeRuleKey(rule: AccessRule): string {
   return JSON.stringify([
     rule.name ?? '',
     (rule.action ?? 'Allow').toLowerCase(),

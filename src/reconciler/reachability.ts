@@ -89,17 +89,49 @@ export function sameSource(a: Source, b: Source): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
+type Range = [ipaddr.IPv4 | ipaddr.IPv6, number] | 'any' | undefined;
+
+/** Parsed once per text: the same few ranges and addresses recur across a whole estate. */
+const parsedRanges = new Map<string, Range[]>();
+const parsedAddresses = new Map<string, ipaddr.IPv4 | ipaddr.IPv6 | undefined>();
+const PARSE_CACHE_LIMIT = 100_000;
+
+function cached<V>(cache: Map<string, V>, text: string, parse: (text: string) => V): V {
+  if (cache.has(text)) return cache.get(text)!;
+  if (cache.size >= PARSE_CACHE_LIMIT) cache.clear();
+  const value = parse(text);
+  cache.set(text, value);
+  return value;
+}
+
+function parseRange(entry: string): Range {
+  const range = entry.trim();
+  if (range.toLowerCase() === 'any') return 'any';
+  try {
+    const [text, prefix] = range.split('/');
+    const network = parseAddress(text);
+    if (!network) return undefined;
+    const bits = network.kind() === 'ipv4' ? 32 : 128;
+    const length = prefix === undefined ? bits : Number(prefix);
+    return Number.isInteger(length) && length >= 0 && length <= bits ? [network, length] : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function parseAddress(address: string): ipaddr.IPv4 | ipaddr.IPv6 | undefined {
+  if (ipaddr.IPv4.isValidFourPartDecimal(address)) return ipaddr.IPv4.parse(address);
+  return ipaddr.IPv6.isValid(address) ? ipaddr.IPv6.parse(address) : undefined;
+}
+
 function addressInRule(address: string, ruleAddress: string): boolean {
-  return ruleAddress.split(',').some((entry) => {
-    const range = entry.trim();
-    if (range.toLowerCase() === 'any') return true;
-    try {
-      const parsed = ipaddr.parse(address);
-      const [network, prefix] = range.includes('/') ? ipaddr.parseCIDR(range) : [ipaddr.parse(range), parsed.kind() === 'ipv4' ? 32 : 128];
-      return parsed.kind() === network.kind() && (parsed as ipaddr.IPv4).match(network as ipaddr.IPv4, prefix);
-    } catch {
-      return false;
-    }
+  const parsed = cached(parsedAddresses, address, parseAddress);
+  if (!parsed) return false;
+  return cached(parsedRanges, ruleAddress, (text) => text.split(',').map(parseRange)).some((range) => {
+    if (range === 'any') return true;
+    if (!range) return false;
+    const [network, prefix] = range;
+    return parsed.kind() === network.kind() && (parsed as ipaddr.IPv4).match(network as ipaddr.IPv4, prefix);
   });
 }
 

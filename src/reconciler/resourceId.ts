@@ -32,7 +32,8 @@ export function parseResourceId(id: string): ParsedResourceId | undefined {
 }
 
 export function canonicalId(id: string): string {
-  return id.trim().replace(/\/+$/, '').toLowerCase();
+  const trimmed = id.trim();
+  return (trimmed.endsWith('/') ? trimmed.replace(/\/+$/, '') : trimmed).toLowerCase();
 }
 
 /** The parts the SDK calls need, or an error naming the id that is not of the expected type. */

@@ -64,26 +64,36 @@ export function proveSafe(plan: Plan, input: SafetyInput): Plan {
     }
   }
   const conditions: PlanCondition[] = [];
+  /** Actions that depend on a withheld one: they wait with it. */
+  const waiting = new Map<string, string>();
 
   for (const pair of pairs) {
+    const touches = touchingActions(pair, network, byResource);
+    if (!touches.some((action) => runnable.has(action.id))) continue;
     const before = reachable(network, pair.callerId, pair.calleeId);
     if (before === false) continue;
+    touches.sort((a, b) => position.get(a.id)! - position.get(b.id)!);
     for (;;) {
-      const touching = touchingActions(pair, network, byResource).filter((action) => runnable.has(action.id));
-      touching.sort((a, b) => position.get(a.id)! - position.get(b.id)!);
+      const touching = touches.filter((action) => runnable.has(action.id));
       const broken = firstBrokenState(pair, network, touching, before);
       if (!broken) break;
       const victim = broken[broken.length - 1];
       const finding = describe(pair, victim, before);
       withheld.set(victim.id, finding);
-      for (const id of dependentsOf(victim.id, dependents)) runnable.delete(id);
+      for (const id of dependentsOf(victim.id, dependents)) {
+        runnable.delete(id);
+        if (id !== victim.id && !withheld.has(id)) waiting.set(id, victim.id);
+      }
       conditions.push(...conditionsFor(victim, finding));
     }
   }
   if (withheld.size === 0) return plan;
   const actions = plan.actions.map((action): PlannedAction => {
     const finding = withheld.get(action.id);
-    return finding ? { ...action, enforcement: { apply: false, reason: 'unsafe', detail: finding.message } } : action;
+    if (finding) return { ...action, enforcement: { apply: false, reason: 'unsafe', detail: finding.message } };
+    const blockedBy = waiting.get(action.id);
+    if (blockedBy && action.enforcement.apply) return { ...action, enforcement: { apply: false, reason: 'unsafe', detail: `waits for ${blockedBy}, which is not written: ${withheld.get(blockedBy)!.message}` } };
+    return action;
   });
   return { ...plan, actions, conditions: [...plan.conditions, ...conditions] };
 }
@@ -132,12 +142,12 @@ function dependentsOf(id: string, dependents: Map<string, string[]>): Set<string
 
 /** Writes on the pair's caller, its callee, and the subnets its calls may come from. */
 function touchingActions(pair: Pair, network: NetworkState, byResource: Map<string, PlannedAction[]>): PlannedAction[] {
-  const own = [...(byResource.get(pair.callerId) ?? []), ...(byResource.get(pair.calleeId) ?? [])];
+  const own = pair.callerId === pair.calleeId ? (byResource.get(pair.callerId) ?? []) : [...(byResource.get(pair.callerId) ?? []), ...(byResource.get(pair.calleeId) ?? [])];
   const subnets = new Set<string>();
   const current = network.callers.get(pair.callerId)?.integrationSubnetId;
   if (current) subnets.add(current);
   for (const action of own) if (action.write.operation === 'connectSiteToSubnet') subnets.add(canonicalId(action.write.subnetId));
-  return [...own, ...[...subnets].flatMap((subnetId) => byResource.get(subnetId) ?? [])];
+  return [...new Set([...own, ...[...subnets].flatMap((subnetId) => byResource.get(subnetId) ?? [])])];
 }
 
 /** The writes of the first dependency-closed set whose end state breaks the pair, in plan order. */
@@ -153,8 +163,7 @@ function firstBrokenState(pair: Pair, network: NetworkState, touching: PlannedAc
     // callee admits at least what it admitted.
     return !(sameSource(sourceOf(end, pair.callerId), startSource) && onlyWidens(startCallee, end.callees.get(pair.calleeId)));
   };
-  for (const chosen of closedSets(touching)) if (chosen.length > 0 && breaks(chosen)) return chosen;
-  return undefined;
+  return closedSets(touching).find((chosen) => chosen.length > 0 && breaks(chosen));
 }
 
 /** Every rule kept, no default turned to Deny, public access not turned off. */
@@ -183,16 +192,13 @@ function closedSets(actions: PlannedAction[]): PlannedAction[][] {
     }
     return sets;
   }
+  // Subsets as bit masks: a set is closed when every member's dependencies are members too.
+  const needMasks = needs.map((list) => list.reduce((mask, id) => mask | (1 << actions.findIndex((action) => action.id === id)), 0));
   const sets: PlannedAction[][] = [];
-  const grow = (index: number, chosen: PlannedAction[], chosenIds: Set<string>): void => {
-    if (index === actions.length) {
-      sets.push(chosen);
-      return;
-    }
-    grow(index + 1, chosen, chosenIds);
-    if (needs[index].every((id) => chosenIds.has(id))) grow(index + 1, [...chosen, actions[index]], new Set([...chosenIds, actions[index].id]));
-  };
-  grow(0, [], new Set());
+  for (let mask = 1; mask < 1 << actions.length; mask++) {
+    if (needMasks.some((need, index) => (mask & (1 << index)) !== 0 && (mask & need) !== need)) continue;
+    sets.push(actions.filter((_, index) => (mask & (1 << index)) !== 0));
+  }
   return sets;
 }
 

@@ -11,7 +11,7 @@
 import type { ActionKind, PlannedAction } from '../plan';
 import type { LockdownPolicy } from '../policy/types';
 import { canonicalId } from '../resourceId';
-import { actionId, type ActionDraft, type DiffContext } from './context';
+import { actionId, type DiffContext } from './context';
 
 type Needs = (resourceId: string, context: DiffContext, desired: (policies: LockdownPolicy[] | undefined) => LockdownPolicy[]) => string[];
 
@@ -43,14 +43,22 @@ const NEEDS: Record<ActionKind, Needs> = {
 export function link(context: DiffContext, desired: (policies: LockdownPolicy[] | undefined) => LockdownPolicy[]): PlannedAction[] {
   const actions: PlannedAction[] = [];
   for (const [id, draft] of context.drafts) {
-    const { blocker, ...action } = draft as ActionDraft;
     const needs = NEEDS[draft.kind](canonicalId(draft.resourceId), context, desired);
     const dependsOn = [...new Set(needs)].filter((need) => need !== id && context.drafts.has(need)).sort();
+    // Every field spelled out: actions of one shape keep the later passes over them fast.
     actions.push({
-      ...action,
       id,
+      kind: draft.kind,
+      verb: draft.verb,
+      resourceId: draft.resourceId,
+      policies: draft.policies,
+      summary: draft.summary,
+      changes: draft.changes,
       dependsOn,
-      enforcement: blocker ? { apply: false, reason: 'blocked', detail: blocker.message } : { apply: true },
+      serializeOn: draft.serializeOn,
+      write: draft.write,
+      removedRules: draft.removedRules,
+      enforcement: draft.blocker ? { apply: false, reason: 'blocked', detail: draft.blocker.message } : { apply: true },
     });
   }
   return inDependencyOrder(actions);
