@@ -51,7 +51,7 @@ describe('never cut off', () => {
     apps.delegations = [{ name: 'web', serviceName: 'Microsoft.Web/serverFarms' }];
     delete apps.routeTableId; // with a route table, where route-all traffic leaves from is unknown
     const orders = topology.sites.find((site) => site.name === 'orders-web')!;
-    Object.assign(orders, { virtualNetworkSubnetId: ids.apps, vnetRouteAllEnabled: true, outboundIpAddresses: ORDERS_IP });
+    Object.assign(orders, { virtualNetworkSubnetId: ids.apps, vnetRouteAllEnabled: true, outboundIpAddresses: [ORDERS_IP] });
     const payments = topology.sites.find((site) => site.name === 'payments-func')!;
     payments.config = { ipSecurityRestrictions: [{ name: 'orders-outbound', ipAddress: `${ORDERS_IP}/32`, action: 'Allow', priority: 50 }], ipSecurityRestrictionsDefaultAction: 'Deny' };
     world.emulator.admin.seed(topology);

@@ -197,7 +197,7 @@ export function topologyOf(scenario: Scenario): Topology {
       publicNetworkAccess: app.publicAccessDisabled ? 'Disabled' : undefined,
       vnetRouteAllEnabled: app.routeAll,
       virtualNetworkSubnetId: integrate ? subnetId('hub', subnetName(app.integrateWith!)) : undefined,
-      outboundIpAddresses: appAddress(index),
+      outboundIpAddresses: [appAddress(index)],
       ...(config ? { config } : {}),
     };
   });
