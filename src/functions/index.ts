@@ -1,8 +1,11 @@
-/** Function app entry point (v4 programming model): registers every function. */
+/**
+ * Function app entry point (v4 programming model): registers every function. Only what
+ * registration needs is imported here; each handler loads its module (and the SDKs behind it)
+ * on its first invocation, so the worker's cold start stays small.
+ */
+/* eslint-disable @typescript-eslint/no-require-imports */
 import { app } from '@azure/functions';
-import { reconcileTimer } from './reconcileTimer';
 import { readSchedule } from './settings';
-import { statusHttp } from './statusHttp';
 
 app.timer('lockdownReconcile', {
   // Only the schedule here: any other invalid setting fails each tick with its message instead.
@@ -10,6 +13,7 @@ app.timer('lockdownReconcile', {
   runOnStartup: false,
   useMonitor: true,
   handler: async (timer, context) => {
+    const { reconcileTimer } = require('./reconcileTimer') as typeof import('./reconcileTimer');
     await reconcileTimer(timer, context);
   },
 });
@@ -18,5 +22,5 @@ app.http('lockdownStatus', {
   methods: ['GET'],
   authLevel: 'function',
   route: 'lockdown/status',
-  handler: (request, context) => statusHttp(request, context),
+  handler: (request, context) => (require('./statusHttp') as typeof import('./statusHttp')).statusHttp(request, context),
 });

@@ -2,16 +2,17 @@
  * The ARM implementation of the port: the only module that calls the Azure SDKs.
  * Converts SDK models to Lockdown's observed shapes and every SDK error to a classified ArmError.
  */
-import { WebSiteManagementClient, type IpSecurityRestriction, type Site, type SiteConfigResource } from '@azure/arm-appservice';
-import { MonitorClient } from '@azure/arm-monitor';
-import { NetworkManagementClient, type Subnet, type VirtualNetwork } from '@azure/arm-network';
-import { createDefaultHttpClient, createHttpHeaders, createPipelineRequest, type HttpClient } from '@azure/core-rest-pipeline';
+import type { IpSecurityRestriction, Site, SiteConfigResource, WebSiteManagementClient } from '@azure/arm-appservice';
+import type { MonitorClient } from '@azure/arm-monitor';
+import type { NetworkManagementClient, Subnet, VirtualNetwork } from '@azure/arm-network';
+import type { HttpClient } from '@azure/core-rest-pipeline';
 import { isImplicitRule, sameRules } from '../accessRules';
 import { ArmError, classifyRetry } from '../armError';
 import type { AccessRule, ObservedPlan, ObservedSite, ObservedSiteConfig, ObservedSubnet, ObservedVirtualNetwork } from '../observed';
 import type { ActivityRecord, AzurePort, ListScope, PortCallOptions, PutSubnetOptions, SiteConfigPatch, UpdateSiteConfigOptions } from '../port';
 import { canonicalId, parseResourceId, serverFarmParts, siteParts, subnetParts } from '../resourceId';
 import type { ArmConnection } from './connection';
+import { appServiceSdk, monitorSdk, networkSdk, restPipelineSdk } from './sdk';
 
 /** The Microsoft.Web api-version of the pinned SDK (@azure/arm-appservice). */
 const WEB_API_VERSION = '2025-05-01';
@@ -145,13 +146,19 @@ export class ArmPort implements AzurePort {
   readonly #web = new Map<string, WebSiteManagementClient>();
   readonly #network = new Map<string, NetworkManagementClient>();
   readonly #monitor = new Map<string, MonitorClient>();
-  readonly #httpClient: HttpClient;
+  #httpClient?: HttpClient;
 
   constructor(connection: ArmConnection, options: ArmPortOptions = {}) {
     this.#connection = connection;
     this.#pollIntervalInMs = options.pollIntervalInMs ?? 2000;
     this.#retryOptions = options.retryOptions;
-    this.#httpClient = connection.httpClient ?? createDefaultHttpClient();
+    this.#httpClient = connection.httpClient;
+  }
+
+  /** The transport under every SDK client: the connection's, or HTTPS made on first use. */
+  get httpClient(): HttpClient {
+    this.#httpClient ??= restPipelineSdk().createDefaultHttpClient();
+    return this.#httpClient;
   }
 
   /** One client per subscription and SDK, made on first use. */
@@ -166,17 +173,17 @@ export class ArmPort implements AzurePort {
 
   #webClient(subscriptionId: string): WebSiteManagementClient {
     const { credential, endpoint, scopes } = this.#connection;
-    return this.#client(this.#web, subscriptionId, () => new WebSiteManagementClient(credential, subscriptionId, { endpoint, credentials: { scopes }, retryOptions: this.#retryOptions, httpClient: this.#httpClient }));
+    return this.#client(this.#web, subscriptionId, () => new (appServiceSdk().WebSiteManagementClient)(credential, subscriptionId, { endpoint, credentials: { scopes }, retryOptions: this.#retryOptions, httpClient: this.httpClient }));
   }
 
   #networkClient(subscriptionId: string): NetworkManagementClient {
     const { credential, endpoint, scopes } = this.#connection;
-    return this.#client(this.#network, subscriptionId, () => new NetworkManagementClient(credential, subscriptionId, { endpoint, credentialScopes: scopes, retryOptions: this.#retryOptions, httpClient: this.#httpClient }));
+    return this.#client(this.#network, subscriptionId, () => new (networkSdk().NetworkManagementClient)(credential, subscriptionId, { endpoint, credentialScopes: scopes, retryOptions: this.#retryOptions, httpClient: this.httpClient }));
   }
 
   #monitorClient(subscriptionId: string): MonitorClient {
     const { credential, endpoint, scopes } = this.#connection;
-    return this.#client(this.#monitor, subscriptionId, () => new MonitorClient(credential, subscriptionId, { endpoint, credentialScopes: scopes, retryOptions: this.#retryOptions, httpClient: this.#httpClient }));
+    return this.#client(this.#monitor, subscriptionId, () => new (monitorSdk().MonitorClient)(credential, subscriptionId, { endpoint, credentialScopes: scopes, retryOptions: this.#retryOptions, httpClient: this.httpClient }));
   }
 
   getVirtualNetwork(virtualNetworkId: string, options: PortCallOptions = {}): Promise<ObservedVirtualNetwork> {
@@ -285,6 +292,7 @@ export class ArmPort implements AzurePort {
    * pipeline (credential, retries) sends the body as written instead.
    */
   async #patchSiteConfig(subscriptionId: string, siteId: string, config: SiteConfigResource, options: PortCallOptions): Promise<void> {
+    const { createHttpHeaders, createPipelineRequest } = restPipelineSdk();
     const request = createPipelineRequest({
       url: `${this.#connection.endpoint}${siteId}/config/web?api-version=${WEB_API_VERSION}`,
       method: 'PATCH',
@@ -292,7 +300,7 @@ export class ArmPort implements AzurePort {
       body: JSON.stringify({ properties: config }),
       abortSignal: options.abortSignal,
     });
-    const response = await this.#webClient(subscriptionId).pipeline.sendRequest(this.#httpClient, request);
+    const response = await this.#webClient(subscriptionId).pipeline.sendRequest(this.httpClient, request);
     if (response.status < 400) return;
     const error = (JSON.parse(response.bodyAsText || '{}') as { error?: { code?: string; message?: string } }).error ?? {};
     const code = error.code ?? `Http${response.status}`;
