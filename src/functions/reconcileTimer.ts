@@ -4,8 +4,8 @@
  */
 import type { InvocationContext, Timer } from '@azure/functions';
 import { afterTick, type AfterTickReport } from '../reconciler/alerts/afterTick';
-import { ArmPort } from '../reconciler/azure/armPort';
 import { connectionFromSettings } from '../reconciler/azure/connection';
+import { portFromSettings } from '../reconciler/azure/observationSource';
 import { createLogger } from '../reconciler/logger';
 import { runTick, type TickReport } from '../reconciler/tick';
 import { hostLogStream } from './hostLogStream';
@@ -84,7 +84,7 @@ export async function reconcileTimer(timer: Timer, context: InvocationContext): 
     if (timer.isPastDue) logger.warn({ event: 'lockdown.pastDue' }, 'timer is past due');
     const connection = connectionFromSettings();
     logger.info({ event: 'lockdown.connection', endpoint: connection.endpoint, credential: connection.credentialKind }, 'connecting to ARM');
-    const port = new ArmPort(connection);
+    const port = portFromSettings(connection, process.env);
     const tickLogger = logger.child({ invocationId: context.invocationId });
     const report = await runTick({
       policyPaths: settings.policyPaths,

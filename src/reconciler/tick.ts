@@ -8,7 +8,9 @@ import { apply, type ApplyOptions, type ApplyReport } from './apply';
 import { diff, type DiffInput } from './diff';
 import type { Logger } from './logger';
 import { applyModes, type ModeOptions } from './modes';
+import { confirmWithArm } from './confirm';
 import { observe } from './observe';
+import type { ObservedState } from './observed';
 import type { Plan } from './plan';
 import { formatProblem } from './policy/format';
 import { loadPolicies } from './policy/load';
@@ -77,13 +79,17 @@ export async function runTick(options: TickOptions): Promise<TickReport> {
     return { tickId, startedAt, finishedAt: now().toISOString(), policies: loaded, plan: { actions: [], conditions: [], policies: [], unchanged: [] }, halted: true, ...revision };
   }
 
-  const observed = await observe(options.port, loaded.policies, {
-    concurrency: options.readConcurrency,
-    abortSignal: options.applyOptions?.abortSignal,
-    now,
-  });
+  const readOptions = { concurrency: options.readConcurrency, abortSignal: options.applyOptions?.abortSignal, now };
+  let observed = await observe(options.port, loaded.policies, readOptions);
+  const replan = (state: ObservedState) => planTick({ policies: loaded.policies, observed: state, now: state.observedAt, dryRun: options.dryRun, frozenResources: loaded.frozenResources });
+  let plan = replan(observed);
+  if (observed.source) log.info({ event: 'lockdown.observationSource', ...observed.source }, `observed through ${observed.source.name}: ${observed.source.detail}`);
+  if (options.port.authoritative && observed.source?.name === 'resourceGraph') {
+    const confirmation = await confirmWithArm({ policies: loaded.policies, observed, plan, arm: options.port.authoritative, replan, ...readOptions });
+    ({ observed, plan } = confirmation);
+    log.info({ event: 'lockdown.confirmed', policies: confirmation.confirmedPolicies, disagreements: confirmation.disagreements }, `${confirmation.confirmedPolicies} polic(ies) with writes confirmed through ARM`);
+  }
   const planNow = observed.observedAt;
-  const plan = planTick({ policies: loaded.policies, observed, now: planNow, dryRun: options.dryRun, frozenResources: loaded.frozenResources });
 
   log.info(
     { event: 'lockdown.plan', policies: loaded.policies.length, actions: plan.actions.length, conditions: plan.conditions.length, unchanged: plan.unchanged.length },

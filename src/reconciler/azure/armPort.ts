@@ -98,7 +98,7 @@ function toObservedSubnet(subnet: Subnet): ObservedSubnet {
   };
 }
 
-function toObservedVirtualNetwork(vnet: VirtualNetwork, fallbackId: string): ObservedVirtualNetwork {
+export function toObservedVirtualNetwork(vnet: VirtualNetwork, fallbackId: string): ObservedVirtualNetwork {
   return {
     id: vnet.id ?? fallbackId,
     location: vnet.location ?? '',
@@ -112,7 +112,7 @@ function outboundAddresses(site: Site): string[] {
   return [...new Set(all.map((address) => address.trim()).filter((address) => address.length > 0))];
 }
 
-function toObservedSite(site: Site, fallbackId: string): ObservedSite {
+export function toObservedSite(site: Site, fallbackId: string): ObservedSite {
   return {
     id: site.id ?? fallbackId,
     location: site.location,
