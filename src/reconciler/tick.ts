@@ -9,12 +9,12 @@ import { diff, type DiffInput } from './diff';
 import type { Logger } from './logger';
 import { applyModes, type ModeOptions } from './modes';
 import { confirmWithArm } from './confirm';
-import { observe } from './observe';
+import { observe, type ObserveOptions } from './observe';
 import type { ObservedState } from './observed';
 import type { Plan } from './plan';
 import { formatProblem } from './policy/format';
 import { loadPolicies } from './policy/load';
-import type { LoadedPolicies } from './policy/types';
+import type { LoadedPolicies, LockdownPolicy } from './policy/types';
 import type { AzurePort } from './port';
 import { planSummaryLine } from './render/text';
 import { proveSafe } from './safety';
@@ -56,6 +56,29 @@ export function planTick(input: DiffInput & Omit<ModeOptions, 'now'>): Plan {
   return proveSafe(applyModes(diff({ policies, observed, now }), policies, { now, dryRun: input.dryRun, frozenResources: input.frozenResources }), { policies, observed, now });
 }
 
+export interface ObserveAndPlanOptions extends ObserveOptions, Omit<ModeOptions, 'now'> {
+  log?: Logger;
+}
+
+/**
+ * Observe, then plan; when the reads came from an index that lags ARM, the policies with writes
+ * are observed again through ARM and planned again (confirm.ts), so no write rests on the index.
+ */
+export async function observeAndPlan(port: AzurePort, policies: LockdownPolicy[], options: ObserveAndPlanOptions = {}): Promise<{ observed: ObservedState; plan: Plan }> {
+  const { log, dryRun, frozenResources, ...readOptions } = options;
+  const replan = (state: ObservedState) => planTick({ policies, observed: state, now: state.observedAt, dryRun, frozenResources });
+  const observed = await observe(port, policies, readOptions);
+  const plan = replan(observed);
+  if (observed.source) log?.info({ event: 'lockdown.observationSource', ...observed.source }, `observed through ${observed.source.name}: ${observed.source.detail}`);
+  if (!port.authoritative || observed.source?.name !== 'resourceGraph') return { observed, plan };
+  const confirmation = await confirmWithArm({ policies, observed, plan, arm: port.authoritative, replan, ...readOptions });
+  log?.info(
+    { event: 'lockdown.confirmed', policies: confirmation.confirmedPolicies, disagreements: confirmation.disagreements },
+    `${confirmation.confirmedPolicies} polic(ies) with writes confirmed through ARM; ${confirmation.disagreements.length} resource(s) Resource Graph showed differently`,
+  );
+  return { observed: confirmation.observed, plan: confirmation.plan };
+}
+
 export async function runTick(options: TickOptions): Promise<TickReport> {
   const now = options.now ?? (() => new Date());
   const tickId = options.tickId ?? randomUUID();
@@ -79,16 +102,14 @@ export async function runTick(options: TickOptions): Promise<TickReport> {
     return { tickId, startedAt, finishedAt: now().toISOString(), policies: loaded, plan: { actions: [], conditions: [], policies: [], unchanged: [] }, halted: true, ...revision };
   }
 
-  const readOptions = { concurrency: options.readConcurrency, abortSignal: options.applyOptions?.abortSignal, now };
-  let observed = await observe(options.port, loaded.policies, readOptions);
-  const replan = (state: ObservedState) => planTick({ policies: loaded.policies, observed: state, now: state.observedAt, dryRun: options.dryRun, frozenResources: loaded.frozenResources });
-  let plan = replan(observed);
-  if (observed.source) log.info({ event: 'lockdown.observationSource', ...observed.source }, `observed through ${observed.source.name}: ${observed.source.detail}`);
-  if (options.port.authoritative && observed.source?.name === 'resourceGraph') {
-    const confirmation = await confirmWithArm({ policies: loaded.policies, observed, plan, arm: options.port.authoritative, replan, ...readOptions });
-    ({ observed, plan } = confirmation);
-    log.info({ event: 'lockdown.confirmed', policies: confirmation.confirmedPolicies, disagreements: confirmation.disagreements }, `${confirmation.confirmedPolicies} polic(ies) with writes confirmed through ARM`);
-  }
+  const { observed, plan } = await observeAndPlan(options.port, loaded.policies, {
+    concurrency: options.readConcurrency,
+    abortSignal: options.applyOptions?.abortSignal,
+    now,
+    dryRun: options.dryRun,
+    frozenResources: loaded.frozenResources,
+    log,
+  });
   const planNow = observed.observedAt;
 
   log.info(
