@@ -54,7 +54,6 @@ export interface PlannedAction {
   resourceId: string;
   /** Every policy that needs this change. */
   policies: string[];
-  summary: string;
   changes: FieldChange[];
   /** Ids of actions that must succeed first. */
   dependsOn: string[];

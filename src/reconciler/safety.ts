@@ -262,20 +262,21 @@ export function applyWrite(state: NetworkState, write: WriteRequest): NetworkSta
 }
 
 function describe(pair: Pair, victim: PlannedAction, before: boolean | undefined): { reason: string; message: string } {
+  const write = `${victim.kind} on ${shortName(victim.resourceId)}`;
   const path = `caller ${shortName(pair.callerDisplayId)} → callee ${shortName(pair.calleeDisplayId)} (${pair.policies.join(', ')})`;
   if (before === undefined) {
     return {
       reason: 'PathUnprovable',
-      message: `${victim.summary}: not written; whether ${path} stays open cannot be shown while one of its ends cannot be read`,
+      message: `${write}: not written; whether ${path} stays open cannot be shown while one of its ends cannot be read`,
     };
   }
   if (!pair.enforced) {
     return {
       reason: 'AuditedPairWouldBeCutOff',
-      message: `${victim.summary}: waits; it could cut off ${path}, which is open now and only audited or suspended`,
+      message: `${write}: waits; it could cut off ${path}, which is open now and only audited or suspended`,
     };
   }
-  return { reason: 'WouldCutOff', message: `${victim.summary}: not written; it could cut off ${path}, which is open now` };
+  return { reason: 'WouldCutOff', message: `${write}: not written; it could cut off ${path}, which is open now` };
 }
 
 function conditionsFor(victim: PlannedAction, finding: { reason: string; message: string }): PlanCondition[] {

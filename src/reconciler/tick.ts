@@ -16,6 +16,7 @@ import { formatProblem } from './policy/format';
 import { loadPolicies } from './policy/load';
 import type { LoadedPolicies, LockdownPolicy } from './policy/types';
 import type { AzurePort } from './port';
+import { actionSummary } from './render/summary';
 import { planSummaryLine } from './render/text';
 import { proveSafe } from './safety';
 
@@ -123,7 +124,7 @@ export async function runTick(options: TickOptions): Promise<TickReport> {
   for (const action of plan.actions) {
     log.info(
       { event: 'lockdown.drift', action: action.id, kind: action.kind, resourceId: action.resourceId, policies: action.policies, changes: action.changes, removedRules: action.removedRules, enforcement: action.enforcement },
-      action.summary,
+      actionSummary(action),
     );
   }
 

@@ -30,7 +30,6 @@ function auditReport(minute: number): TickReport {
           verb: 'update',
           resourceId: PAYMENTS,
           policies: [audit.name],
-          summary: 'default action',
           changes: [{ aspect: 'defaultAction', field: 'ipSecurityRestrictionsDefaultAction', symbol: '~', before: 'Allow', after: 'Deny' }],
           dependsOn: [],
           write: { operation: 'updateSiteConfig', siteId: PAYMENTS, patch: { defaultAction: 'Deny' } },

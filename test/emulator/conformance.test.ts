@@ -209,7 +209,7 @@ async function driveLockdown(emulator: RunningEmulator): Promise<void> {
   const tick = () => runTick({ policyPaths: [path.resolve(__dirname, '../../policies')], port, logger: createLogger({ level: 'silent' }), apply: true });
   const started = new Date(Date.now() - 60_000).toISOString();
   const first = await tick();
-  expect(first.apply!.outcomes.map((outcome) => outcome.outcome)).toEqual(['updated', 'created', 'updated', 'updated']);
+  expect(first.apply!.outcomes.map((outcome) => outcome.outcome)).toEqual(['updated', 'created', 'updated']);
   const payments = `/subscriptions/${SUB}/resourceGroups/fn/providers/Microsoft.Web/sites/payments-func`;
   await emulator.admin.outOfBand('portal-user@example.test', {
     method: 'PATCH',

@@ -37,7 +37,8 @@ const ORDER = /^(?:order|sort)\s+by\s+id(?:\s+asc)?$/i;
 export function invalidQuery(detail: string, token: string): ArmError {
   return new ArmError(400, 'BadRequest', 'Please provide below info when asking for support: timestamp = ' + new Date().toISOString() + '. Query is invalid.', {}, [
     { code: 'InvalidQuery', message: 'Query is invalid. Please refer to the documentation for the Azure Resource Graph service and fix the error before retrying.' },
-    { code: 'ParserFailure', message: `${detail} (the emulator serves only the query shapes Lockdown sends)`, target: token },
+    // The spec's ErrorDetails admits only object-valued extra fields: the token goes into the message.
+    { code: 'ParserFailure', message: `${detail}${token ? ` at '${token}'` : ''} (the emulator serves only the query shapes Lockdown sends)` },
   ]);
 }
 

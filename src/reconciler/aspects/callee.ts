@@ -58,7 +58,6 @@ export function diffCallee(context: DiffContext, calleeId: string, policies: Loc
       verb: 'update',
       resourceId: displayId,
       policies: names(policies),
-      summary: `callee ${shortName(displayId)}: ${summarizeCalleeChanges(changes)}`,
       changes,
       write: {
         operation: 'updateSiteConfig',
@@ -113,7 +112,6 @@ function admitCallers(context: DiffContext, displayId: string, config: ObservedS
     verb: 'update',
     resourceId: displayId,
     policies: names(policies),
-    summary: `callee ${shortName(displayId)}: allow ${additions.length} new source(s) before callers' paths change; nothing removed yet`,
     changes: additions.map((rule) => ({ aspect: 'accessRule' as const, field: `ipSecurityRestrictions[${rule.name}]`, symbol: '+' as const, after: rule })),
     write: { operation: 'updateSiteConfig', siteId: displayId, patch: { accessRules: admitted }, expected: { accessRules: config.accessRules } },
   });
@@ -135,14 +133,4 @@ function reportKeptRules(context: DiffContext, displayId: string, config: Observ
     policies,
     displayId,
   );
-}
-
-function summarizeCalleeChanges(changes: FieldChange[]): string {
-  const added = changes.filter((change) => change.symbol === '+').length;
-  const removed = changes.filter((change) => change.symbol === '-').length;
-  const parts: string[] = [];
-  if (added) parts.push(`add ${added} rule(s)`);
-  if (removed) parts.push(`remove ${removed} rule(s)`);
-  for (const change of changes.filter((c) => c.symbol === '~')) parts.push(`${change.field} ${String(change.before)} → ${String(change.after)}`);
-  return parts.join(', ');
 }

@@ -50,9 +50,6 @@ export function diffCaller(context: DiffContext, callerId: string, policies: Loc
     verb: integratedWith ? 'update' : 'create',
     resourceId: displayId,
     policies: names(policies),
-    summary: integratedWith
-      ? `caller ${shortName(displayId)}: move VNet integration from ${shortName(integratedWith)} to ${shortName(subnetDisplayId)}`
-      : `caller ${shortName(displayId)}: join subnet ${shortName(subnetDisplayId)} (regional VNet integration)`,
     changes: [{ aspect: 'vnetIntegration', field: 'virtualNetworkSubnetId', symbol: integratedWith ? '~' : '+', before: site.integrationSubnetId, after: subnetDisplayId }],
     serializeOn: virtualNetworkOf(subnetId),
     write: { operation: 'connectSiteToSubnet', siteId: displayId, subnetId: subnetDisplayId },

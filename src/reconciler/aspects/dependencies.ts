@@ -52,7 +52,6 @@ export function link(context: DiffContext, desired: (policies: LockdownPolicy[] 
       verb: draft.verb,
       resourceId: draft.resourceId,
       policies: draft.policies,
-      summary: draft.summary,
       changes: draft.changes,
       dependsOn,
       serializeOn: draft.serializeOn,

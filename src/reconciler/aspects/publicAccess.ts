@@ -12,7 +12,6 @@ export function diffPublicAccess(context: DiffContext, displayId: string, site: 
     verb: 'update',
     resourceId: displayId,
     policies: names(policies),
-    summary: `callee ${shortName(displayId)}: enable public network access (restricted by the rules above)`,
     changes: [{ aspect: 'publicAccess', field: 'publicNetworkAccess', symbol: '~', before: 'Disabled', after: 'Enabled' }],
     write: { operation: 'updateSiteConfig', siteId: displayId, patch: { publicNetworkAccess: 'Enabled' } },
     blocker,

@@ -39,7 +39,6 @@ export function diffSubnet(context: DiffContext, subnetId: string, policies: Loc
     verb: 'update',
     resourceId: displayId,
     policies: names(policies),
-    summary: `subnet ${shortName(displayId)}: ${changes.map((change) => `add ${change.after}`).join(', ')}; every other field kept`,
     changes,
     serializeOn: virtualNetworkOf(subnetId),
     write: { operation: 'putSubnet', subnetId: displayId, body, ifMatch: subnet.etag },

@@ -1,5 +1,6 @@
 /** Plans as Markdown, for pull-request comments. */
 import type { Plan } from '../plan';
+import { actionSummary } from './summary';
 import { planSummaryLine } from './text';
 import { formatProblem } from '../policy/format';
 import { enforcementNote, formatChange, VERB_SYMBOL, type PolicyFiles } from './values';
@@ -17,7 +18,7 @@ export function renderPlanMarkdown(plan: Plan, files?: PolicyFiles): string {
   if (plan.actions.length > 0) {
     lines.push('| | change | policies |', '|---|---|---|');
     for (const action of plan.actions) {
-      lines.push(`| \`${VERB_SYMBOL[action.verb]}\` | ${escapeCell(action.summary + enforcementNote(action))} | ${escapeCell(action.policies.join(', '))} |`);
+      lines.push(`| \`${VERB_SYMBOL[action.verb]}\` | ${escapeCell(actionSummary(action) + enforcementNote(action))} | ${escapeCell(action.policies.join(', '))} |`);
     }
     lines.push('', '<details><summary>Details</summary>', '', '```diff');
     for (const action of plan.actions) {

@@ -1,6 +1,7 @@
 /** Plans and apply reports for terminals: Terraform-style `+ ~ -` lines. */
 import type { ApplyReport } from '../apply';
 import type { Plan } from '../plan';
+import { actionSummary } from './summary';
 import { countBy, enforcementNote, formatChange, VERB_SYMBOL, type PolicyFiles } from './values';
 
 export function planSummaryLine(plan: Plan, files?: PolicyFiles): string {
@@ -27,7 +28,7 @@ function planOnlySummary(plan: Plan): string {
 export function renderPlanText(plan: Plan, files?: PolicyFiles): string {
   const lines: string[] = [];
   for (const action of plan.actions) {
-    lines.push(`${VERB_SYMBOL[action.verb]} ${action.summary}  [${action.policies.join(', ')}]${enforcementNote(action)}`);
+    lines.push(`${VERB_SYMBOL[action.verb]} ${actionSummary(action)}  [${action.policies.join(', ')}]${enforcementNote(action)}`);
     for (const change of action.changes) lines.push(`    ${formatChange(change)}`);
     if (action.removedRules?.length) lines.push(`    (removed rules are recorded in full in the JSON plan and the apply log)`);
   }
