@@ -168,7 +168,7 @@ function coldImports(): void {
         Number(execFileSync(process.execPath, ['-e', `const t = process.hrtime.bigint(); require(${JSON.stringify(file)}); process.stdout.write(String(Number(process.hrtime.bigint() - t) / 1e6))`], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, FUNCTIONS_WORKER_RUNTIME: undefined } })),
       ),
     );
-  console.log(`\nrequire of the Function entry alone, timed in the process: median ${requireMs('./dist/src/functions/index.js').toFixed(0)} ms (the first invocation's tick module and SDKs: ${requireMs('./dist/src/functions/reconcileTimer.js').toFixed(0)} ms, paid once per worker)`);
+  console.log(`\nrequire of the Function entry alone, timed in the process: median ${requireMs('./dist/src/functions/index.js').toFixed(0)} ms (the tick module a first invocation loads: ${requireMs('./dist/src/functions/reconcileTimer.js').toFixed(0)} ms; each SDK loads later, on first use)`);
   console.log(`\ncold import, median of ${runs} runs (process start to exit):`);
   console.log('| what | median | ratio to `node -e 0` | over `node -e 0` |');
   console.log('|---|---|---|---|');
