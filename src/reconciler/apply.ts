@@ -62,6 +62,7 @@ function perform(port: AzurePort, write: WriteRequest, options: PortCallOptions)
         ...options,
         expectedAccessRules: write.expected?.accessRules,
         expectedScmAccessRules: write.expected?.scmAccessRules,
+        expectedDefaultAction: write.expected?.defaultAction,
       });
   }
 }

@@ -38,8 +38,8 @@ export type WriteRequest =
       operation: 'updateSiteConfig';
       siteId: string;
       patch: SiteConfigPatch;
-      /** The rule lists as observed; the write is refused if they changed since. */
-      expected?: { accessRules?: AccessRule[]; scmAccessRules?: AccessRule[] };
+      /** The rule lists (and default action) as observed; the write is refused if they changed since. */
+      expected?: { accessRules?: AccessRule[]; scmAccessRules?: AccessRule[]; defaultAction?: 'Allow' | 'Deny' };
     };
 
 export type SkipReason = 'audit' | 'suspended' | 'dryRun' | 'blocked' | 'invalidPolicy' | 'unsafe';

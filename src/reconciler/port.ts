@@ -15,6 +15,7 @@ export interface PortCallOptions {
 export interface UpdateSiteConfigOptions extends PortCallOptions {
   expectedAccessRules?: AccessRule[];
   expectedScmAccessRules?: AccessRule[];
+  expectedDefaultAction?: 'Allow' | 'Deny';
 }
 
 export interface PutSubnetOptions extends PortCallOptions {

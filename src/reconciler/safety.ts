@@ -67,8 +67,9 @@ export function proveSafe(plan: Plan, input: SafetyInput): Plan {
   /** Actions that depend on a withheld one: they wait with it. */
   const waiting = new Map<string, string>();
 
+  const subnetWrites = plan.actions.filter((action) => action.write.operation === 'putSubnet');
   for (const pair of pairs) {
-    const touches = touchingActions(pair, network, byResource);
+    const touches = touchingActions(pair, network, byResource, subnetWrites);
     if (!touches.some((action) => runnable.has(action.id))) continue;
     const before = reachable(network, pair.callerId, pair.calleeId);
     if (before === false) continue;
@@ -140,9 +141,13 @@ function dependentsOf(id: string, dependents: Map<string, string[]>): Set<string
   return gone;
 }
 
-/** Writes on the pair's caller, its callee, and the subnets its calls may come from. */
-function touchingActions(pair: Pair, network: NetworkState, byResource: Map<string, PlannedAction[]>): PlannedAction[] {
+/**
+ * Writes on the pair's caller, its callee, and the subnets its calls may come from: every
+ * subnet written, when the caller could not be read (its integration is unknown).
+ */
+function touchingActions(pair: Pair, network: NetworkState, byResource: Map<string, PlannedAction[]>, subnetWrites: PlannedAction[]): PlannedAction[] {
   const own = pair.callerId === pair.calleeId ? (byResource.get(pair.callerId) ?? []) : [...(byResource.get(pair.callerId) ?? []), ...(byResource.get(pair.calleeId) ?? [])];
+  if (!network.callers.has(pair.callerId)) return [...new Set([...own, ...subnetWrites])];
   const subnets = new Set<string>();
   const current = network.callers.get(pair.callerId)?.integrationSubnetId;
   if (current) subnets.add(current);
@@ -159,6 +164,8 @@ function firstBrokenState(pair: Pair, network: NetworkState, touching: PlannedAc
     const end = chosen.reduce(transition, start);
     if (reachable(end, pair.callerId, pair.calleeId) === true) return false;
     if (before === true) return true;
+    // A caller that could not be read may be integrated with any subnet written.
+    if (!start.callers.has(pair.callerId) && chosen.some((action) => action.write.operation === 'putSubnet')) return true;
     // Could not be read: safe only while the calls come from where they came from and the
     // callee admits at least what it admitted.
     return !(sameSource(sourceOf(end, pair.callerId), startSource) && onlyWidens(startCallee, end.callees.get(pair.calleeId)));

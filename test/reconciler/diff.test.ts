@@ -228,7 +228,13 @@ describe('diff', () => {
     const restrict = action(result, 'callee.restrictAccess')!;
     const enable = action(result, 'callee.enablePublicAccess')!;
     expect(enable.dependsOn).toContain(restrict.id);
-    expect(enable.write).toEqual({ operation: 'updateSiteConfig', siteId: PAYMENTS, patch: { publicNetworkAccess: 'Enabled' } });
+    expect(enable.write).toEqual({
+      operation: 'updateSiteConfig',
+      siteId: PAYMENTS,
+      patch: { publicNetworkAccess: 'Enabled' },
+      // refused if someone opened the callee again before it is published
+      expected: { accessRules: [subnetRule()], defaultAction: 'Deny' },
+    });
   });
 
   it('reports a missing callee and still repairs the caller', () => {

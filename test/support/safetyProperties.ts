@@ -1,7 +1,9 @@
 /**
  * The safety properties, checked over every state the emulator recorded: read each state into
  * the reachability model and compare every state Lockdown's writes produced with the one
- * before it.
+ * before it. A pair is owed its path when it was open as the tick began and still is: a path
+ * that opened during the tick may close again when a write fails (a failed long-running
+ * operation restores the subnet as it was).
  */
 import type { EmulatorStateSnapshot } from '../../emulator/src/types';
 import { toObservedSiteConfig } from '../../src/reconciler/azure/armPort';
@@ -47,6 +49,8 @@ export interface CheckInput {
   portalStates: Set<number>;
   /** Every subnet and every app's outbound address: the sources whose admission is compared. */
   sources: Source[];
+  /** The seq of the last state before each tick: a pair is owed its path when it was open then. */
+  tickStarts: number[];
 }
 
 /** Every violation found, each naming the state (seq and cause) it appeared in. */
@@ -56,6 +60,7 @@ export function safetyViolations(input: CheckInput): string[] {
   const callees = new Map<string, LockdownPolicy[]>();
   for (const policy of input.policies) for (const callee of policy.callees) callees.set(callee.id, [...(callees.get(callee.id) ?? []), policy]);
   const models = input.history.map(networkOfSnapshot);
+  const bySeq = new Map(input.history.map((state, index) => [state.seq, index]));
   const seed = models[0];
   const network = (state: EmulatorStateSnapshot) => {
     const ids = (kind: 'networkSecurityGroup' | 'routeTable' | 'natGateway') =>
@@ -70,8 +75,10 @@ export function safetyViolations(input: CheckInput): string[] {
     if (network(state) !== seedNetwork) violations.push(`${where}: an NSG, route table or NAT gateway changed`);
     if (input.portalStates.has(state.seq)) continue;
     const [before, after] = [models[index - 1], models[index]];
+    const tickStart = models[bySeq.get(Math.max(...input.tickStarts.filter((seq) => seq < state.seq), 0)) ?? 0];
     for (const pair of pairs) {
-      if (reachable(before, pair.caller, pair.callee) === true && reachable(after, pair.caller, pair.callee) !== true) {
+      const owed = reachable(tickStart, pair.caller, pair.callee) === true && reachable(before, pair.caller, pair.callee) === true;
+      if (owed && reachable(after, pair.caller, pair.callee) !== true) {
         violations.push(`${where}: ${pair.policy.name} pair ${pair.caller} → ${pair.callee} lost its open path`);
       }
     }

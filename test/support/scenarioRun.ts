@@ -24,7 +24,8 @@ export interface Backend {
 
 const PORTAL = 'portal@example.test';
 
-async function tick(backend: Backend, policies: ReturnType<typeof policiesOf>): Promise<{ plan: Plan; report: ApplyReport }> {
+async function tick(backend: Backend, policies: ReturnType<typeof policiesOf>, tickStarts: number[]): Promise<{ plan: Plan; report: ApplyReport }> {
+  tickStarts.push(backend.admin.state().seq);
   const { plan } = await observeAndPlan(backend.port, policies, { concurrency: 4 });
   const report = await apply(plan, backend.port, { retryDelayInMs: 0, maxAttempts: 3, concurrency: 4 });
   return { plan, report };
@@ -65,25 +66,26 @@ export async function runScenario(backend: Backend, scenario: Scenario): Promise
   backend.admin.seed(topologyOf(scenario));
   backend.admin.clearFaults();
   const portalStates = new Set<number>();
+  const tickStarts: number[] = [];
 
   for (const fault of scenario.faults[0]) backend.admin.addFault(fault);
   if (scenario.racingEdit && backend.beforeNextRequest) {
     const { edit, afterRequests } = scenario.racingEdit;
     backend.beforeNextRequest(() => portalEdit(backend, edit, portalStates), afterRequests);
   }
-  await tick(backend, policies);
+  await tick(backend, policies, tickStarts);
   backend.beforeNextRequest?.();
   backend.admin.clearFaults();
   for (const edit of scenario.edits) await portalEdit(backend, edit, portalStates);
   for (const fault of scenario.faults[1]) backend.admin.addFault(fault);
-  await tick(backend, policies);
+  await tick(backend, policies, tickStarts);
   backend.admin.clearFaults();
 
   // Faults stop: converged within two ticks, and the tick after writes nothing.
-  await tick(backend, policies);
-  await tick(backend, policies);
+  await tick(backend, policies, tickStarts);
+  await tick(backend, policies, tickStarts);
   backend.admin.clearRequests();
-  const last = await tick(backend, policies);
+  const last = await tick(backend, policies, tickStarts);
   const violations: string[] = [];
   const writes = backend.admin.requests().filter((exchange) => exchange.caller === OPERATOR && exchange.method !== 'GET' && exchange.operationId !== 'Resources');
   if (writes.length > 0) violations.push(`not converged two ticks after the faults stopped: the next tick wrote ${writes.map((write) => `${write.method} ${write.url.split('?')[0]}`).join(', ')}`);
@@ -95,6 +97,6 @@ export async function runScenario(backend: Backend, scenario: Scenario): Promise
     ...scenario.apps.map((_, index): Source => ({ kind: 'addresses', addresses: [appAddress(index)] })),
     { kind: 'addresses', addresses: [STRANGER] },
   ];
-  violations.push(...safetyViolations({ history: backend.admin.history(), policies, portalStates, sources }));
+  violations.push(...safetyViolations({ history: backend.admin.history(), policies, portalStates, sources, tickStarts }));
   return violations;
 }

@@ -72,7 +72,7 @@ export function diffCallee(context: DiffContext, calleeId: string, policies: Loc
       blocker,
     });
   }
-  const publicAccess = diffPublicAccess(context, displayId, siteObservation.value, policies, blocker);
+  const publicAccess = diffPublicAccess(context, displayId, siteObservation.value, policies, patch.accessRules ?? rulesBeforeRestrict, blocker);
   if (changes.length === 0 && !publicAccess) context.unchanged.push(displayId);
 }
 

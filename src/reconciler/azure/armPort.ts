@@ -263,14 +263,15 @@ export class ArmPort implements AzurePort {
   updateSiteConfig(siteId: string, patch: SiteConfigPatch, options: UpdateSiteConfigOptions = {}): Promise<void> {
     return guarded(siteId, async () => {
       const { subscriptionId, resourceGroup, name } = siteParts(siteId);
-      if (options.expectedAccessRules || options.expectedScmAccessRules) {
+      if (options.expectedAccessRules || options.expectedScmAccessRules || options.expectedDefaultAction) {
         // Rule arrays are replaced whole: never drop a rule someone added after the observation.
         const current = toObservedSiteConfig(await this.#webClient(subscriptionId).webApps.getConfiguration(resourceGroup, name, { abortSignal: options.abortSignal }));
         const changed =
           (options.expectedAccessRules && !sameRules(current.accessRules, options.expectedAccessRules)) ||
-          (options.expectedScmAccessRules && !sameRules(current.scmAccessRules, options.expectedScmAccessRules));
+          (options.expectedScmAccessRules && !sameRules(current.scmAccessRules, options.expectedScmAccessRules)) ||
+          (options.expectedDefaultAction && current.defaultAction !== options.expectedDefaultAction);
         if (changed) {
-          throw new ArmError(`the access rules of ${name} changed after they were observed; not overwritten`, 'PreconditionFailed', 412, 'slow', siteId);
+          throw new ArmError(`the access restrictions of ${name} changed after they were observed; not overwritten`, 'PreconditionFailed', 412, 'slow', siteId);
         }
       }
       const config: SiteConfigResource = {};
