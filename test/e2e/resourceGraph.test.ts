@@ -3,8 +3,13 @@
  * read, ARM confirms what a write depends on, a lagging index is reported and never written on
  * its word, and a refused query falls back to ARM.
  */
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Topology } from '../../emulator/src/types';
+import { runCli } from '../../src/cli/main';
 import { createLogger } from '../../src/reconciler/logger';
-import { ids, pairPolicy, startEmulatorWorld, subnetPutBody, type EmulatorWorld } from '../support/emulatorWorld';
+import { ids, OPERATOR_TOKEN, pairPolicy, ROOT, startEmulatorWorld, SUB, subnetPutBody, type EmulatorWorld } from '../support/emulatorWorld';
 
 const find = (map: Record<string, any>, id: string) => Object.entries(map).find(([key]) => key.toLowerCase() === id.toLowerCase())?.[1];
 const portal = (world: EmulatorWorld, path: string, body: unknown, method = 'PATCH') => world.emulator.admin.outOfBand('carol@example.test', { method, path, body });
@@ -102,6 +107,32 @@ describe('observation source by setting', () => {
       expect(graphQueries(small)).toEqual([]);
     } finally {
       await small.stop();
+    }
+  });
+});
+
+describe('lockdown discover through Resource Graph', () => {
+  it('reads the estate in two queries (two more for the plan if enforced) and proposes the same policies as ARM reads', async () => {
+    const estateWorld = await startEmulatorWorld({ topology: JSON.parse(readFileSync(path.join(ROOT, 'emulator/topologies/estate.json'), 'utf8')) as Topology });
+    const folders: string[] = [];
+    try {
+      const proposals = async (source: string) => {
+        const folder = mkdtempSync(path.join(tmpdir(), `lockdown-discover-${source}-`));
+        folders.push(folder);
+        estateWorld.emulator.admin.clearRequests();
+        const env = { LOCKDOWN_ARM_ENDPOINT: estateWorld.emulator.url, LOCKDOWN_ARM_TOKEN: OPERATOR_TOKEN, LOCKDOWN_OBSERVATION_SOURCE: source };
+        const code = await runCli(['discover', '--subscription', SUB, '--out', folder], { stdout: () => undefined, stderr: () => undefined, env });
+        expect(code).toBe(0);
+        return Object.fromEntries(readdirSync(folder).map((file) => [file, readFileSync(path.join(folder, file), 'utf8').replace(/read at \S+/, '')]));
+      };
+      const throughArm = await proposals('arm');
+      const throughGraph = await proposals('resourcegraph');
+      expect(graphQueries(estateWorld)).toHaveLength(4);
+      expect(Object.keys(throughGraph).length).toBeGreaterThan(0);
+      expect(throughGraph).toEqual(throughArm);
+    } finally {
+      await estateWorld.stop();
+      for (const folder of folders) rmSync(folder, { recursive: true, force: true });
     }
   });
 });

@@ -25,7 +25,7 @@ export interface ResourceGraphPortOptions {
   minApps?: number;
 }
 
-interface Snapshot {
+export interface Snapshot {
   sites: Map<string, ObservedSite>;
   siteConfigs: Map<string, ObservedSiteConfig>;
   plans: Map<string, ObservedPlan>;
@@ -91,16 +91,23 @@ export class ResourceGraphPort implements AzurePort {
     this.#minApps = options.minApps ?? 0;
   }
 
+  /** Every site, site config, plan and virtual network of the subscriptions, in two queries (all pages). Throws ArmError. */
+  async readSubscriptions(subscriptions: string[], options: PortCallOptions = {}): Promise<Snapshot> {
+    const sorted = [...new Set(subscriptions.map((id) => id.toLowerCase()))].sort();
+    const [resources, configs] = await Promise.all([this.#graph.query(RESOURCES_QUERY, sorted, options), this.#graph.query(SITE_CONFIG_QUERY, sorted, options)]);
+    return toSnapshot(resources, configs);
+  }
+
   async prefetch(resourceIds: string[], options: PortCallOptions = {}): Promise<ObservationSource> {
     this.#snapshot = undefined;
     const apps = resourceIds.filter((id) => /\/providers\/microsoft\.web\/sites\//i.test(id)).length;
     if (apps < this.#minApps) return { name: 'arm', detail: `${apps} apps, below ${this.#minApps}: read from ARM` };
-    const subscriptions = [...new Set(resourceIds.map((id) => parseResourceId(id)?.subscriptionId.toLowerCase()).filter((id): id is string => !!id))].sort();
+    const subscriptions = resourceIds.map((id) => parseResourceId(id)?.subscriptionId).filter((id): id is string => !!id);
     const requestsBefore = this.#graph.requests;
     try {
-      const [resources, configs] = await Promise.all([this.#graph.query(RESOURCES_QUERY, subscriptions, options), this.#graph.query(SITE_CONFIG_QUERY, subscriptions, options)]);
-      this.#snapshot = toSnapshot(resources, configs);
-      return { name: 'resourceGraph', detail: `${subscriptions.length} subscription(s), ${resources.length + configs.length} rows`, requests: this.#graph.requests - requestsBefore };
+      const snapshot = await this.readSubscriptions(subscriptions, options);
+      this.#snapshot = snapshot;
+      return { name: 'resourceGraph', detail: `${new Set(subscriptions.map((id) => id.toLowerCase())).size} subscription(s), ${snapshot.sites.size} apps`, requests: this.#graph.requests - requestsBefore };
     } catch (error) {
       // Refused (403, 400) or failing: ARM reads give the same answers, only more slowly.
       const armError = error as ArmError;
