@@ -33,9 +33,16 @@ export function startInProcessEmulator(options: EmulatorOptions = {}): InProcess
   const core = new EmulatorCore({ retryAfterSeconds: 0, throttle: false, lroMaxDurationMs: TICK_INTERVAL_IN_MS, identities: { [OPERATOR_TOKEN]: { caller: OPERATOR, principalType: 'ServicePrincipal' } }, ...options });
   core.baseUrl = BASE_URL;
   let scheduled: { work: () => Promise<unknown>; countdown: number } | undefined;
+  let previous = '';
   const transport: HttpClient = {
     async sendRequest(request: PipelineRequest): Promise<PipelineResponse> {
-      if (scheduled && --scheduled.countdown <= 0) {
+      const path = new URL(request.url).pathname.toLowerCase();
+      // Site config has no etag: a write re-reads the config just before it (the guard), and a
+      // change landing between that read and the write is lost, a limit ARM sets (see the
+      // README). Racing edits land anywhere else.
+      const guardedWrite = request.method !== 'GET' && path.endsWith('/config/web') && previous === `GET ${path}`;
+      previous = `${request.method} ${path}`;
+      if (scheduled && --scheduled.countdown <= 0 && !guardedWrite) {
         const { work } = scheduled;
         scheduled = undefined;
         await work();
