@@ -103,6 +103,8 @@ interface TickFigures {
   actions: number;
   /** Error conditions (a resource that could not be read, say). */
   errors: number;
+  errorReasons: string[];
+  failureReasons: string[];
   failed: number;
 }
 
@@ -134,6 +136,8 @@ async function tick(source: 'arm' | 'resourcegraph', pairs: number, locked: bool
       writes: requests.filter((exchange) => exchange.method !== 'GET' && exchange.operationId !== 'Resources' && exchange.status !== 429).length,
       actions: report.plan.actions.length,
       errors: report.plan.conditions.filter((condition) => condition.severity === 'error').length,
+      errorReasons: [...new Set(report.plan.conditions.filter((condition) => condition.severity === 'error').map((condition) => condition.reason))],
+      failureReasons: [...new Set((report.apply?.outcomes ?? []).filter((outcome) => outcome.outcome === 'failed' || outcome.outcome === 'skipped').map((outcome) => outcome.reason ?? ''))].slice(0, 3),
       failed: report.apply?.outcomes.filter((outcome) => outcome.outcome === 'failed' || outcome.outcome === 'skipped').length ?? 0,
     };
   } finally {
@@ -203,7 +207,7 @@ async function main(): Promise<void> {
     console.log(header.join('\n'));
     const figures = await tick('resourcegraph', pairs, false);
     console.log(row('first', figures));
-    console.log(`${figures.actions} actions, ${figures.failed} failed or skipped, ${figures.errors} error conditions; ${figures.seconds <= BUDGET_SECONDS ? 'within' : 'OVER'} the ${BUDGET_SECONDS} s budget`);
+    console.log(`${figures.actions} actions, ${figures.failed} failed or skipped, ${figures.errors} error conditions ${JSON.stringify(figures.errorReasons)} ${JSON.stringify(figures.failureReasons)}; ${figures.seconds <= BUDGET_SECONDS ? 'within' : 'OVER'} the ${BUDGET_SECONDS} s budget`);
   }
 }
 
