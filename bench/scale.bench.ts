@@ -104,6 +104,7 @@ interface TickFigures {
   /** Error conditions (a resource that could not be read, say). */
   errors: number;
   errorReasons: string[];
+  firstError: string;
   failureReasons: string[];
   failed: number;
 }
@@ -136,6 +137,7 @@ async function tick(source: 'arm' | 'resourcegraph', pairs: number, locked: bool
       writes: requests.filter((exchange) => exchange.method !== 'GET' && exchange.operationId !== 'Resources' && exchange.status !== 429).length,
       actions: report.plan.actions.length,
       errors: report.plan.conditions.filter((condition) => condition.severity === 'error').length,
+      firstError: report.plan.conditions.find((condition) => condition.severity === 'error')?.message ?? '',
       errorReasons: [...new Set(report.plan.conditions.filter((condition) => condition.severity === 'error').map((condition) => condition.reason))],
       failureReasons: [...new Set((report.apply?.outcomes ?? []).filter((outcome) => outcome.outcome === 'failed' || outcome.outcome === 'skipped').map((outcome) => outcome.reason ?? ''))].slice(0, 3),
       failed: report.apply?.outcomes.filter((outcome) => outcome.outcome === 'failed' || outcome.outcome === 'skipped').length ?? 0,
@@ -197,7 +199,7 @@ async function main(): Promise<void> {
     for (const spec of (process.env.BENCH_STEADY ?? 'resourcegraph:1000,resourcegraph:10000,arm:1000').split(',').filter(Boolean)) {
       const [source, pairs] = spec.split(':');
       const figures = await tick(source as 'arm' | 'resourcegraph', Number(pairs), true);
-      if (figures.actions !== 0 || figures.errors !== 0) throw new Error(`the steady estate is not steady: ${figures.actions} actions, ${figures.errors} error conditions`);
+      if (figures.actions !== 0 || figures.errors !== 0) throw new Error(`the steady estate is not steady: ${figures.actions} actions, ${figures.errors} error conditions ${JSON.stringify(figures.errorReasons)} ${figures.firstError}`);
       console.log(row('steady', figures));
     }
   }
