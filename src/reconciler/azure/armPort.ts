@@ -5,7 +5,7 @@
 import type { IpSecurityRestriction, Site, SiteConfigResource, WebSiteManagementClient } from '@azure/arm-appservice';
 import type { MonitorClient } from '@azure/arm-monitor';
 import type { NetworkManagementClient, Subnet, VirtualNetwork } from '@azure/arm-network';
-import type { HttpClient } from '@azure/core-rest-pipeline';
+import type { HttpClient, PipelinePolicy, PipelineResponse } from '@azure/core-rest-pipeline';
 import { isImplicitRule, sameRules } from '../accessRules';
 import { ArmError, classifyRetry } from '../armError';
 import type { AccessRule, ObservedPlan, ObservedSite, ObservedSiteConfig, ObservedSubnet, ObservedVirtualNetwork } from '../observed';
@@ -139,6 +139,30 @@ function listIn<S, T>(scope: ListScope, list: (resourceGroup?: string) => AsyncI
   });
 }
 
+function retryAfterInMs(response: PipelineResponse): number {
+  const seconds = Number(response.headers.get('retry-after'));
+  return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : 1000;
+}
+
+/**
+ * ARM throttles per subscription. After a 429, no request for that subscription is sent until
+ * its Retry-After has passed, retries and new requests alike: otherwise new requests take the
+ * tokens as they refill and a retried read can lose every race until its retries run out.
+ */
+export function throttleGatePolicy(pausedUntil: Map<string, number> = new Map()): PipelinePolicy {
+  return {
+    name: 'lockdownThrottleGate',
+    async sendRequest(request, next) {
+      const subscription = /\/subscriptions\/([^/?]+)/i.exec(request.url)?.[1]?.toLowerCase() ?? '';
+      const wait = (pausedUntil.get(subscription) ?? 0) - Date.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      const response = await next(request);
+      if (response.status === 429) pausedUntil.set(subscription, Math.max(pausedUntil.get(subscription) ?? 0, Date.now() + retryAfterInMs(response)));
+      return response;
+    },
+  };
+}
+
 export class ArmPort implements AzurePort {
   readonly #connection: ArmConnection;
   readonly #pollIntervalInMs: number;
@@ -147,6 +171,8 @@ export class ArmPort implements AzurePort {
   readonly #network = new Map<string, NetworkManagementClient>();
   readonly #monitor = new Map<string, MonitorClient>();
   #httpClient?: HttpClient;
+  /** One gate for every client of this port (see throttleGatePolicy). */
+  readonly #throttleGate = [{ policy: throttleGatePolicy(), position: 'perRetry' as const }];
 
   constructor(connection: ArmConnection, options: ArmPortOptions = {}) {
     this.#connection = connection;
@@ -173,17 +199,17 @@ export class ArmPort implements AzurePort {
 
   #webClient(subscriptionId: string): WebSiteManagementClient {
     const { credential, endpoint, scopes } = this.#connection;
-    return this.#client(this.#web, subscriptionId, () => new (appServiceSdk().WebSiteManagementClient)(credential, subscriptionId, { endpoint, credentials: { scopes }, retryOptions: this.#retryOptions, httpClient: this.httpClient }));
+    return this.#client(this.#web, subscriptionId, () => new (appServiceSdk().WebSiteManagementClient)(credential, subscriptionId, { endpoint, credentials: { scopes }, retryOptions: this.#retryOptions, httpClient: this.httpClient, additionalPolicies: this.#throttleGate }));
   }
 
   #networkClient(subscriptionId: string): NetworkManagementClient {
     const { credential, endpoint, scopes } = this.#connection;
-    return this.#client(this.#network, subscriptionId, () => new (networkSdk().NetworkManagementClient)(credential, subscriptionId, { endpoint, credentialScopes: scopes, retryOptions: this.#retryOptions, httpClient: this.httpClient }));
+    return this.#client(this.#network, subscriptionId, () => new (networkSdk().NetworkManagementClient)(credential, subscriptionId, { endpoint, credentialScopes: scopes, retryOptions: this.#retryOptions, httpClient: this.httpClient, additionalPolicies: this.#throttleGate }));
   }
 
   #monitorClient(subscriptionId: string): MonitorClient {
     const { credential, endpoint, scopes } = this.#connection;
-    return this.#client(this.#monitor, subscriptionId, () => new (monitorSdk().MonitorClient)(credential, subscriptionId, { endpoint, credentialScopes: scopes, retryOptions: this.#retryOptions, httpClient: this.httpClient }));
+    return this.#client(this.#monitor, subscriptionId, () => new (monitorSdk().MonitorClient)(credential, subscriptionId, { endpoint, credentialScopes: scopes, retryOptions: this.#retryOptions, httpClient: this.httpClient, additionalPolicies: this.#throttleGate }));
   }
 
   getVirtualNetwork(virtualNetworkId: string, options: PortCallOptions = {}): Promise<ObservedVirtualNetwork> {
