@@ -28,6 +28,7 @@ import { startInProcessEmulator } from '../test/support/inProcessEmulator';
 const ROOT = path.resolve(__dirname, '..');
 const SUB = '11111111-1111-1111-1111-111111111111';
 const ARM_READS = { burst: 250, perSecond: 25 };
+const ARM_WRITES = { burst: 200, perSecond: 10 };
 const GRAPH_QUOTA = { queries: 15, windowInMs: 5000 };
 const BUDGET_SECONDS = 480;
 
@@ -85,11 +86,15 @@ function policiesFor(from: number, to: number): string {
   ).join('\n---\n');
 }
 
-/** The least time the limits allow: ARM reads beyond the burst at 25/s; Resource Graph queries beyond one window's quota, a window per quota. */
-function throttleBoundSeconds(armReads: number, graphQueries: number): number {
-  const arm = Math.max(0, armReads - ARM_READS.burst) / ARM_READS.perSecond;
+/**
+ * The least time the limits allow: ARM reads beyond the burst at 25/s, writes beyond theirs at
+ * 10/s, Resource Graph queries beyond one window's quota a window per quota; whichever is longest.
+ */
+function throttleBoundSeconds(armReads: number, writes: number, graphQueries: number): number {
+  const reads = Math.max(0, armReads - ARM_READS.burst) / ARM_READS.perSecond;
+  const armWrites = Math.max(0, writes - ARM_WRITES.burst) / ARM_WRITES.perSecond;
   const graph = Math.max(0, Math.ceil(graphQueries / GRAPH_QUOTA.queries) - 1) * (GRAPH_QUOTA.windowInMs / 1000);
-  return Math.max(arm, graph);
+  return Math.max(reads, armWrites, graph);
 }
 
 interface TickFigures {
@@ -110,7 +115,7 @@ interface TickFigures {
 }
 
 async function tick(source: 'arm' | 'resourcegraph', pairs: number, locked: boolean): Promise<TickFigures> {
-  const emulator = startInProcessEmulator({ topology: topologyFor(pairs, locked), historyLimit: 5, throttle: { reads: ARM_READS }, retryAfterSeconds: 1, resourceGraph: { quota: GRAPH_QUOTA }, lroMaxDurationMs: 10_000 });
+  const emulator = startInProcessEmulator({ topology: topologyFor(pairs, locked), historyLimit: 5, throttle: { reads: ARM_READS, writes: ARM_WRITES }, retryAfterSeconds: 1, resourceGraph: { quota: GRAPH_QUOTA }, lroMaxDurationMs: 10_000 });
   const retryOptions = { maxRetries: 20, retryDelayInMs: 200, maxRetryDelayInMs: 5000 };
   // As in production: the SDK pipeline waits out each 429's Retry-After and tries again.
   const arm = new ArmPort(emulator.connection, { pollIntervalInMs: 1000, retryOptions });
@@ -148,7 +153,7 @@ async function tick(source: 'arm' | 'resourcegraph', pairs: number, locked: bool
 }
 
 function row(label: string, figures: TickFigures): string {
-  const bound = throttleBoundSeconds(figures.armReads, figures.graphQueries);
+  const bound = throttleBoundSeconds(figures.armReads, figures.writes, figures.graphQueries);
   return `| ${label} | ${figures.source} | ${figures.pairs} | ${figures.graphQueries} | ${figures.armReads} | ${figures.writes} | ${figures.throttled} | ${figures.seconds.toFixed(1)} s | ${bound > 0 ? `${bound.toFixed(1)} s` : '-'} | ${bound > 0 ? (figures.seconds / bound).toFixed(2) : '-'} |`;
 }
 
