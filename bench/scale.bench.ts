@@ -214,7 +214,7 @@ async function main(): Promise<void> {
     console.log(header.join('\n'));
     const figures = await tick('resourcegraph', pairs, false);
     console.log(row('first', figures));
-    console.log(`${figures.actions} actions, ${figures.failed} failed or skipped, ${figures.errors} error conditions ${JSON.stringify(figures.errorReasons)} ${JSON.stringify(figures.failureReasons)}; ${figures.seconds <= BUDGET_SECONDS ? 'within' : 'OVER'} the ${BUDGET_SECONDS} s budget`);
+    console.log(`${figures.actions} actions, ${figures.failed} failed or skipped, ${figures.errors} error conditions ${JSON.stringify(figures.errorReasons)} (first: ${figures.firstError}); ${figures.seconds <= BUDGET_SECONDS ? 'within' : 'OVER'} the ${BUDGET_SECONDS} s budget`);
   }
 }
 
