@@ -154,8 +154,10 @@ export function throttleGatePolicy(pausedUntil: Map<string, number> = new Map())
     name: 'lockdownThrottleGate',
     async sendRequest(request, next) {
       const subscription = /\/subscriptions\/([^/?]+)/i.exec(request.url)?.[1]?.toLowerCase() ?? '';
-      const wait = (pausedUntil.get(subscription) ?? 0) - Date.now();
-      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      // A later 429 may move the end of the pause: wait until the latest one has passed.
+      for (let wait = (pausedUntil.get(subscription) ?? 0) - Date.now(); wait > 0; wait = (pausedUntil.get(subscription) ?? 0) - Date.now()) {
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
       const response = await next(request);
       if (response.status === 429) pausedUntil.set(subscription, Math.max(pausedUntil.get(subscription) ?? 0, Date.now() + retryAfterInMs(response)));
       return response;
