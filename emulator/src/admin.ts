@@ -5,7 +5,7 @@ import { processArmRequest } from './pipeline';
 import { findRoutes } from './router';
 import { ROUTES } from './routes';
 import type { Topology } from './topology';
-import type { EmulatorAdmin, FaultSpec, OutOfBandRequest, ThrottleOptions } from './types';
+import type { EmulatorAdmin, FaultSpec, OutOfBandRequest, ResourceGraphOptions, ThrottleOptions } from './types';
 
 export function createAdmin(core: EmulatorCore): EmulatorAdmin {
   return {
@@ -21,6 +21,7 @@ export function createAdmin(core: EmulatorCore): EmulatorAdmin {
     clearFaults: () => core.faults.clear(),
     setRbac: (allowedActions: string[] | null) => core.rbac.set(allowedActions),
     setThrottle: (throttle: ThrottleOptions | undefined) => core.throttle.configure(throttle),
+    setResourceGraph: (options: ResourceGraphOptions) => core.configureResourceGraph(options),
     activityLog: () => core.activity.all(),
     setEventSubscription: (subscription) => core.eventGrid.configure(subscription),
     events: () => structuredClone(core.eventGrid.emitted),

@@ -6,10 +6,11 @@ import { Faults } from './faults';
 import { stableGuid } from './ids';
 import { LroManager } from './lro';
 import { Rbac } from './rbac';
+import { DEFAULT_QUOTA, UserQuota } from './resourceGraph/quota';
 import { Store } from './state';
 import { Throttle } from './throttle';
 import { EMPTY_TOPOLOGY, topologyToRecords, type Topology } from './topology';
-import type { EmulatorOptions, Identity, RecordedExchange } from './types';
+import type { EmulatorOptions, Identity, RecordedExchange, ResourceGraphOptions } from './types';
 import { renderSnapshot } from './wire';
 import type { EmulatorStateSnapshot } from './types';
 
@@ -31,6 +32,8 @@ export class EmulatorCore {
   readonly identities: Record<string, Identity>;
   readonly retryAfter: number;
   readonly listPageSize: number;
+  /** Resource Graph: how far its rows lag ARM, the per-user quota, and whether it refuses every query. */
+  readonly resourceGraph: { lagInMs: number; quota: UserQuota; refuse?: 403 | 400 };
   requests: RecordedExchange[] = [];
   /** https://127.0.0.1:PORT once listening */
   baseUrl = 'https://127.0.0.1';
@@ -46,6 +49,8 @@ export class EmulatorCore {
     this.retryAfter = options.retryAfterSeconds ?? 1;
     this.listPageSize = options.listPageSize ?? 100;
     this.activity.onRecorded = (event) => this.eventGrid.publish(event);
+    this.resourceGraph = { lagInMs: 0, quota: new UserQuota(DEFAULT_QUOTA) };
+    this.configureResourceGraph(options.resourceGraph ?? {});
     this.seed(options.topology ?? EMPTY_TOPOLOGY);
   }
 
@@ -53,6 +58,12 @@ export class EmulatorCore {
     const { subscriptionId, resourceGroups, recs } = topologyToRecords(topology);
     this.lros.clear();
     this.store.reset(subscriptionId, resourceGroups, recs);
+  }
+
+  configureResourceGraph(options: ResourceGraphOptions): void {
+    if (options.lagInMs !== undefined) this.resourceGraph.lagInMs = options.lagInMs;
+    if (options.quota !== undefined) this.resourceGraph.quota = new UserQuota(options.quota);
+    if (options.refuse !== undefined) this.resourceGraph.refuse = options.refuse || undefined;
   }
 
   principalFor(token: string): Principal {

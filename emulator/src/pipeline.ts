@@ -80,7 +80,7 @@ export async function processArmRequest(core: EmulatorCore, inc: IncomingArmRequ
       match = found.match;
       const { route, params } = match;
       // ---- subscription / resource group
-      if (params.subscriptionId.toLowerCase() !== core.store.subscriptionId.toLowerCase())
+      if (params.subscriptionId !== undefined && params.subscriptionId.toLowerCase() !== core.store.subscriptionId.toLowerCase())
         throw errors.subscriptionNotFound(params.subscriptionId);
       // ---- body
       if (inc.rawBody && inc.rawBody.trim()) {
@@ -111,7 +111,7 @@ export async function processArmRequest(core: EmulatorCore, inc: IncomingArmRequ
       };
       const scope = route.scope(params);
       // ---- RBAC, then ARM's linked access checks on resources referenced by the body
-      if (inc.actor === undefined && core.rbac.enabled) {
+      if (inc.actor === undefined && core.rbac.enabled && !route.rowsAuthorized) {
         if (!core.rbac.allows(route.action)) throw authorizationFailed(principal, route.action, scope);
         // every denied link is named at once, as ARM does ("action(s) ... on the linked scope(s) ... (respectively)")
         const denied = (route.linked?.(ctx) ?? []).filter((l) => !core.rbac.allows(l.action));

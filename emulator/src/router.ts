@@ -2,7 +2,7 @@
 import type { EmulatorCore, Principal } from './core';
 import type { ArmError } from './errors';
 
-export type Provider = 'Microsoft.Web' | 'Microsoft.Network' | 'Microsoft.Insights';
+export type Provider = 'Microsoft.Web' | 'Microsoft.Network' | 'Microsoft.Insights' | 'Microsoft.ResourceGraph';
 
 export interface ArmRequest {
   method: string;
@@ -59,6 +59,8 @@ export interface Route {
   /** linked-scope permissions the request body needs (ARM's linked access checks) */
   linked?(ctx: RouteCtx): LinkedCheck[];
   startsLro?: boolean;
+  /** The operation itself needs no action: it answers only what the caller may read (Resource Graph). */
+  rowsAuthorized?: boolean;
   handle(ctx: RouteCtx): ArmResponse | Promise<ArmResponse>;
 }
 

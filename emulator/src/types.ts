@@ -22,6 +22,15 @@ export interface Identity {
   principalType?: 'User' | 'ServicePrincipal';
 }
 
+export interface ResourceGraphOptions {
+  /** Rows show the state recorded this long ago (Resource Graph lags ARM); default 0. */
+  lagInMs?: number;
+  /** Queries per window per caller; false: unlimited. */
+  quota?: { queries: number; windowInMs: number } | false;
+  /** Refuse every query: 403 (not allowed) or 400 (not understood); false: answer again. */
+  refuse?: 403 | 400 | false;
+}
+
 export interface EmulatorOptions {
   /** TCP port, default 0 (a free port). */
   port?: number;
@@ -43,6 +52,8 @@ export interface EmulatorOptions {
   lroMaxDurationMs?: number;
   /** Items per page of a list operation (sites, virtual networks); the rest follows through nextLink. Default 100. */
   listPageSize?: number;
+  /** Resource Graph (POST /providers/Microsoft.ResourceGraph/resources); default: no lag, 15 queries per 5 s per caller. */
+  resourceGraph?: ResourceGraphOptions;
   /** Keep at most this many history snapshots (oldest dropped); default 10000. */
   historyLimit?: number;
   /** Time source of throttling, long-running operation durations and the Activity Log; default the system clock. Tests pass a ManualClock or an AdvancingClock. */
@@ -87,6 +98,8 @@ export interface EmulatorAdmin {
   clearFaults(): void;
   setRbac(allowedActions: string[] | null): void;
   setThrottle(throttle: ThrottleOptions | undefined): void;
+  /** Resource Graph's lag, quota and refusal, changed while running. */
+  setResourceGraph(options: ResourceGraphOptions): void;
   activityLog(): ActivityEvent[];
   /** Where the subscription's Event Grid system topic delivers (undefined: nowhere), with its fault options. */
   setEventSubscription(subscription: EventSubscriptionSpec | undefined): void;

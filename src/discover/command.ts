@@ -7,7 +7,10 @@
 import { parseArgs } from 'node:util';
 import { armPortFromEnv } from '../cli/armPortFromEnv';
 import type { CliIo } from '../cli/main';
+import { ResourceGraphPort } from '../reconciler/azure/resourceGraphPort';
 import { DEFAULT_DISCOVERY_FOLDER, discover } from './discover';
+import { portEstateSource } from './estate';
+import { resourceGraphEstateSource } from './resourceGraphEstate';
 import { renderDiscoveryJson, renderDiscoveryMarkdown, renderDiscoveryText } from './summary';
 
 export const DISCOVER_USAGE = `Usage: lockdown discover --subscription <id> [--subscription <id>...] [--resource-group <name>...]
@@ -59,7 +62,9 @@ export async function runDiscoverCommand(argv: string[], io: CliIo): Promise<num
 
   const port = armPortFromEnv(io.env, io.stderr);
   if (!port) return 1;
-  const report = await discover({ scope: { subscriptions, resourceGroups }, port, outDir: values.out ?? DEFAULT_DISCOVERY_FOLDER, force: values.force });
+  // With Resource Graph (the setting's resourcegraph or auto), two queries read the estate.
+  const source = port instanceof ResourceGraphPort ? resourceGraphEstateSource(port, portEstateSource(port.authoritative)) : undefined;
+  const report = await discover({ scope: { subscriptions, resourceGroups }, port, source, outDir: values.out ?? DEFAULT_DISCOVERY_FOLDER, force: values.force });
   const output = values.output;
   io.stdout(output === 'json' ? renderDiscoveryJson(report) : output === 'markdown' ? renderDiscoveryMarkdown(report) : renderDiscoveryText(report));
   if (report.files.refused.length > 0) return 1;

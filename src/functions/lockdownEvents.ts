@@ -12,7 +12,7 @@
 import type { EventGridEvent, InvocationContext } from '@azure/functions';
 import { afterTick } from '../reconciler/alerts/afterTick';
 import { readAlertSettings, type AlertSettings } from '../reconciler/alerts/settings';
-import { ArmPort } from '../reconciler/azure/armPort';
+import { portFromSettings } from '../reconciler/azure/observationSource';
 import { connectionFromSettings } from '../reconciler/azure/connection';
 import { Coalescer } from '../reconciler/events/coalesce';
 import { isOwnWrite, readResourceEvent, type ResourceChange } from '../reconciler/events/resourceChange';
@@ -67,7 +67,7 @@ async function reconcileBatch(items: Submitted[]): Promise<BatchResult> {
   const abortTimer = setTimeout(() => controller.abort(new Error('time budget used up: in-flight work aborted')), Math.max(0, abortAt - Date.now()));
   abortTimer.unref?.();
   try {
-    const port = new ArmPort(connectionFromSettings());
+    const port = portFromSettings(connectionFromSettings(), process.env);
     const report = await reconcileChanges(
       items.map((item) => item.change),
       {

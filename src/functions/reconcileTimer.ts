@@ -5,8 +5,8 @@
 import type { InvocationContext, Timer } from '@azure/functions';
 import { afterTick, errorFields, type AfterTickReport } from '../reconciler/alerts/afterTick';
 import { readAlertSettings } from '../reconciler/alerts/settings';
-import { ArmPort } from '../reconciler/azure/armPort';
 import { connectionFromSettings } from '../reconciler/azure/connection';
+import { portFromSettings } from '../reconciler/azure/observationSource';
 import { acquireEveryGroup, type Lease, type LeaseStore } from '../reconciler/events/lease';
 import { createLogger, type Logger } from '../reconciler/logger';
 import { runTick, type TickReport } from '../reconciler/tick';
@@ -127,7 +127,7 @@ async function tickAndAlert(
   logger: Logger, context: InvocationContext, startedAt: number, deadlineInMs: number, abortSignal: AbortSignal): Promise<TickSummary> {
   const connection = connectionFromSettings();
   logger.info({ event: 'lockdown.connection', endpoint: connection.endpoint, credential: connection.credentialKind }, 'connecting to ARM');
-  const port = new ArmPort(connection);
+  const port = portFromSettings(connection, process.env);
   const tickLogger = logger.child({ invocationId: context.invocationId });
   const report = await runTick({
     policyPaths: settings.policyPaths,

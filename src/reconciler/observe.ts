@@ -82,6 +82,9 @@ export async function observe(port: AzurePort, policies: LockdownPolicy[], optio
   }
   const slotOwners = appsWithSlots(policies);
   const state: ObservedState = { subnets: new Map(), sites: new Map(), siteConfigs: new Map(), plans: new Map(), slots: new Map(), observedAt: '' };
+  // A bulk source (Resource Graph) fetches every named resource in a few queries first.
+  const source = await port.prefetch?.([...subnetIds.values(), ...siteIds.values()], call);
+  if (source) state.source = source;
   const readVnets = new Set<string>();
   const readVnet = (vnetId: string, wanted: Map<string, string>) => async () => {
     readVnets.add(vnetId);

@@ -3,6 +3,7 @@
  * canonical ids, implicit "Allow all"/"Deny all" rules removed, defaults made explicit.
  */
 import type { ArmError } from './armError';
+import type { ObservationSource } from './port';
 
 /** One access restriction rule, with every field ARM keeps (so a kept rule is written back unchanged). */
 export interface AccessRule {
@@ -107,4 +108,6 @@ export interface ObservedState {
   slots?: Map<string, Observation<string[]>>;
   /** When the observation finished (ISO); the diff never reads a clock. */
   observedAt: string;
+  /** Where the reads came from, when the port says (a bulk source). */
+  source?: ObservationSource;
 }

@@ -50,7 +50,22 @@ export interface ListScope {
   resourceGroup?: string;
 }
 
+/** Where a tick's reads came from (logged with the tick). */
+export interface ObservationSource {
+  name: 'arm' | 'resourceGraph';
+  detail: string;
+  /** Bulk queries sent. */
+  requests?: number;
+}
+
 export interface AzurePort {
+  /**
+   * A port whose reads come from an index that lags ARM (Resource Graph) names the port that
+   * reads ARM itself: the tick confirms through it whatever a write depends on.
+   */
+  readonly authoritative?: AzurePort;
+  /** Called once per tick before the reads, with every resource the policies name: a bulk source fetches them here. */
+  prefetch?(resourceIds: string[], options?: PortCallOptions): Promise<ObservationSource>;
   /** One read gives the VNet's location and every subnet in it. */
   getVirtualNetwork(virtualNetworkId: string, options?: PortCallOptions): Promise<ObservedVirtualNetwork>;
   getSite(siteId: string, options?: PortCallOptions): Promise<ObservedSite>;

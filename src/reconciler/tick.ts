@@ -8,11 +8,13 @@ import { apply, type ApplyOptions, type ApplyReport } from './apply';
 import { diff, type DiffInput } from './diff';
 import type { Logger } from './logger';
 import { applyModes, type ModeOptions } from './modes';
-import { observe } from './observe';
+import { confirmWithArm } from './confirm';
+import { observe, type ObserveOptions } from './observe';
+import type { ObservedState } from './observed';
 import type { Plan } from './plan';
 import { formatProblem } from './policy/format';
 import { loadPolicies } from './policy/load';
-import type { LoadedPolicies } from './policy/types';
+import type { LoadedPolicies, LockdownPolicy } from './policy/types';
 import type { AzurePort } from './port';
 import { actionSummary } from './render/summary';
 import { planSummaryLine } from './render/text';
@@ -64,6 +66,30 @@ export function planTick(input: DiffInput & Omit<ModeOptions, 'now'>): Plan {
   return slotConditions.length === 0 ? plan : { ...plan, conditions: [...plan.conditions, ...slotConditions] };
 }
 
+export interface ObserveAndPlanOptions extends ObserveOptions, Omit<ModeOptions, 'now'> {
+  log?: Logger;
+}
+
+/**
+ * Observe, then plan; when the reads came from an index that lags ARM, the policies with writes
+ * are observed again through ARM and planned again (confirm.ts), so no write rests on the index.
+ */
+export async function observeAndPlan(port: AzurePort, policies: LockdownPolicy[], options: ObserveAndPlanOptions = {}): Promise<{ observed: ObservedState; plan: Plan }> {
+  const { log, dryRun, frozenResources, ...readOptions } = options;
+  // every covered deployment slot is a callee or caller of its own, as the state read shows them
+  const replan = (state: ObservedState) => planTick({ policies: withSlots(policies, state), observed: state, now: state.observedAt, dryRun, frozenResources });
+  const observed = await observe(port, policies, readOptions);
+  const plan = replan(observed);
+  if (observed.source) log?.info({ event: 'lockdown.observationSource', ...observed.source }, `observed through ${observed.source.name}: ${observed.source.detail}`);
+  if (!port.authoritative || observed.source?.name !== 'resourceGraph') return { observed, plan };
+  const confirmation = await confirmWithArm({ policies, observed, plan, arm: port.authoritative, replan, ...readOptions });
+  log?.info(
+    { event: 'lockdown.confirmed', policies: confirmation.confirmedPolicies, disagreements: confirmation.disagreements },
+    `${confirmation.confirmedPolicies} polic(ies) with writes confirmed through ARM; ${confirmation.disagreements.length} resource(s) Resource Graph showed differently`,
+  );
+  return { observed: confirmation.observed, plan: confirmation.plan };
+}
+
 export async function runTick(options: TickOptions): Promise<TickReport> {
   const now = options.now ?? (() => new Date());
   const tickId = options.tickId ?? randomUUID();
@@ -87,15 +113,17 @@ export async function runTick(options: TickOptions): Promise<TickReport> {
     return { tickId, startedAt, finishedAt: now().toISOString(), policies: loaded, plan: { actions: [], conditions: [], policies: [], unchanged: [] }, halted: true, ...revision };
   }
 
-  const observed = await observe(options.port, loaded.policies, {
+  const { observed, plan } = await observeAndPlan(options.port, loaded.policies, {
     concurrency: options.readConcurrency,
     abortSignal: options.applyOptions?.abortSignal,
     now,
+    dryRun: options.dryRun,
+    frozenResources: loaded.frozenResources,
+    log,
   });
   const planNow = observed.observedAt;
   // the policies as enforced this tick: every covered deployment slot is a callee or caller of its own
   const enforced = { ...loaded, policies: withSlots(loaded.policies, observed) };
-  const plan = planTick({ policies: enforced.policies, observed, now: planNow, dryRun: options.dryRun, frozenResources: loaded.frozenResources });
 
   log.info(
     { event: 'lockdown.plan', policies: loaded.policies.length, actions: plan.actions.length, conditions: plan.conditions.length, unchanged: plan.unchanged.length },

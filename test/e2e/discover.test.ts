@@ -39,7 +39,8 @@ function cliIo(world: EmulatorWorld): CliIo & { out: string[]; err: string[] } {
     err,
     stdout: (text) => out.push(text),
     stderr: (text) => err.push(text),
-    env: { LOCKDOWN_ARM_ENDPOINT: world.emulator.url, LOCKDOWN_ARM_TOKEN: OPERATOR_TOKEN, LOCKDOWN_POLL_INTERVAL_MS: '0' },
+    // ARM reads (paged lists, one config read per app); test/e2e/resourceGraph.test.ts covers Resource Graph.
+    env: { LOCKDOWN_ARM_ENDPOINT: world.emulator.url, LOCKDOWN_ARM_TOKEN: OPERATOR_TOKEN, LOCKDOWN_POLL_INTERVAL_MS: '0', LOCKDOWN_OBSERVATION_SOURCE: 'arm' },
   };
 }
 

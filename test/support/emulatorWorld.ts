@@ -8,8 +8,9 @@ import path from 'node:path';
 import { startEmulator } from '../../emulator/src/index';
 import type { EmulatorOptions, RunningEmulator, Topology } from '../../emulator/src/types';
 import { runCli } from '../../src/cli/main';
-import { ArmPort } from '../../src/reconciler/azure/armPort';
 import { connectionFromSettings } from '../../src/reconciler/azure/connection';
+import { portFromSettings } from '../../src/reconciler/azure/observationSource';
+import type { AzurePort } from '../../src/reconciler/port';
 import { createLogger } from '../../src/reconciler/logger';
 import { runTick, type TickOptions, type TickReport } from '../../src/reconciler/tick';
 import { recordTraffic } from './trafficRecorder';
@@ -52,18 +53,35 @@ export function pairPolicy(options: { name?: string; mode?: string; exclusive?: 
   ].join('\n');
 }
 
+export type ObservationSourceName = 'arm' | 'resourcegraph';
+let defaultSource: ObservationSourceName = 'arm';
+
+/**
+ * Every world this test file starts observes through `source` (a file that runs another file's
+ * end-to-end tests with Resource Graph calls this before it loads them).
+ */
+export function observeThrough(source: ObservationSourceName): void {
+  defaultSource = source;
+}
+
+export interface WorldOptions {
+  observationSource?: ObservationSourceName;
+}
+
 export interface EmulatorWorld {
   emulator: RunningEmulator;
-  port: ArmPort;
+  port: AzurePort;
+  observationSource: ObservationSourceName;
   policyDir: string;
   writePolicies(files: Record<string, string>): void;
   tick(options?: Partial<TickOptions>): Promise<TickReport>;
-  /** Requests Lockdown sent (not admin/out-of-band ones) that change something. */
+  /** Requests Lockdown sent (not admin/out-of-band ones) that change something (a Resource Graph query is a POST that reads). */
   writes(): { method: string; url: string; status: number }[];
   stop(): Promise<void>;
 }
 
-export async function startEmulatorWorld(options: EmulatorOptions = {}): Promise<EmulatorWorld> {
+export async function startEmulatorWorld(options: EmulatorOptions = {}, worldOptions: WorldOptions = {}): Promise<EmulatorWorld> {
+  const observationSource = worldOptions.observationSource ?? defaultSource;
   const emulator = await startEmulator({
     topology: demoTopology(),
     retryAfterSeconds: 0,
@@ -71,12 +89,14 @@ export async function startEmulatorWorld(options: EmulatorOptions = {}): Promise
     ...options,
   });
   recordTraffic(emulator); // with LOCKDOWN_TRAFFIC_DIR set, its traffic is validated against the specs after the run
-  const port = new ArmPort(connectionFromSettings({ LOCKDOWN_ARM_ENDPOINT: emulator.url, LOCKDOWN_ARM_TOKEN: OPERATOR_TOKEN }), { pollIntervalInMs: 0, retryOptions: { retryDelayInMs: 5, maxRetryDelayInMs: 20 } });
+  const settings = { LOCKDOWN_ARM_ENDPOINT: emulator.url, LOCKDOWN_ARM_TOKEN: OPERATOR_TOKEN, LOCKDOWN_OBSERVATION_SOURCE: observationSource };
+  const port = portFromSettings(connectionFromSettings(settings), settings, { pollIntervalInMs: 0, retryOptions: { retryDelayInMs: 5, maxRetryDelayInMs: 20 } });
   const policyDir = mkdtempSync(path.join(tmpdir(), 'lockdown-policies-'));
   const logger = createLogger({ level: 'silent' });
   return {
     emulator,
     port,
+    observationSource,
     policyDir,
     writePolicies(files) {
       for (const [name, text] of Object.entries(files)) writeFileSync(path.join(policyDir, name), text);
@@ -89,7 +109,7 @@ export async function startEmulatorWorld(options: EmulatorOptions = {}): Promise
     writes() {
       return emulator.admin
         .requests()
-        .filter((exchange) => !exchange.outOfBand && exchange.method !== 'GET')
+        .filter((exchange) => !exchange.outOfBand && exchange.method !== 'GET' && exchange.operationId !== 'Resources')
         .map((exchange) => ({ method: exchange.method, url: exchange.url.split('?')[0], status: exchange.status }));
     },
     async stop() {

@@ -9,7 +9,7 @@ import { EmulatorCore } from '../../emulator/src/core';
 import { processArmRequest } from '../../emulator/src/pipeline';
 import type { EmulatorAdmin, EmulatorOptions } from '../../emulator/src/types';
 import { ArmPort } from '../../src/reconciler/azure/armPort';
-import { connectionFromSettings } from '../../src/reconciler/azure/connection';
+import { connectionFromSettings, type ArmConnection } from '../../src/reconciler/azure/connection';
 import { OPERATOR, OPERATOR_TOKEN } from './emulatorWorld';
 
 const BASE_URL = 'https://arm.in-process.test';
@@ -23,6 +23,8 @@ export interface InProcessEmulator {
   core: EmulatorCore;
   admin: EmulatorAdmin;
   port: ArmPort;
+  /** The connection under `port` (endpoint, token, in-process transport), for other clients of the same emulator. */
+  connection: ArmConnection;
   /** Runs `work` before the request `afterRequests` from now (a portal edit racing Lockdown's writes); no work: cancel. */
   beforeNextRequest(work?: () => Promise<unknown>, afterRequests?: number): void;
 }
@@ -67,6 +69,7 @@ export function startInProcessEmulator(options: EmulatorOptions = {}): InProcess
     core,
     admin: createAdmin(core),
     port,
+    connection,
     beforeNextRequest(work, afterRequests = 1) {
       scheduled = work ? { work, countdown: afterRequests } : undefined;
     },

@@ -24,7 +24,7 @@ export interface TrafficFile {
   exchanges: RecordedExchange[];
 }
 
-const armTraffic = (exchanges: RecordedExchange[]) => exchanges.filter((x) => x.url.startsWith('/subscriptions/'));
+const armTraffic = (exchanges: RecordedExchange[]) => exchanges.filter((x) => x.url.startsWith('/subscriptions/') || /^\/providers\/Microsoft\.ResourceGraph\//i.test(x.url));
 
 /** Writes `<pid>-<n>.json`, n the first free counter value (test files of one worker share the pid). */
 function writeTrafficFile(dir: string, content: TrafficFile): string {

@@ -2,6 +2,7 @@
 import type { Route } from '../router';
 import { activityLogRoutes } from './activityLog';
 import { operationRoutes } from './operations';
+import { resourceGraphRoutes } from './resourceGraph';
 import { serverFarmRoutes } from './serverFarms';
 import { siteConfigRoutes } from './siteConfig';
 import { siteRoutes } from './sites';
@@ -20,6 +21,7 @@ export const ROUTES: Route[] = [
   ...virtualNetworkListRoutes,
   ...operationRoutes,
   ...activityLogRoutes,
+  ...resourceGraphRoutes,
 ];
 
 /** spec operationIds served (for coverage reports) */

@@ -8,9 +8,10 @@
  * and what it skipped is derived again from the actual state on the next tick.
  */
 import { createHash } from 'node:crypto';
-import { TableClient, type TableEntity, type TableEntityResult } from '@azure/data-tables';
+import type { TableClient, TableEntity, TableEntityResult } from '@azure/data-tables';
 import type { TokenCredential } from '@azure/core-auth';
-import { DefaultAzureCredential } from '@azure/identity';
+import { LazyDefaultAzureCredential } from '../azure/connection';
+import { dataTablesSdk } from '../azure/sdk';
 import type { Actor, AlertKind, DriftFacts, HistoryEntry, PairStatus } from './types';
 
 export type SinkDeliveryState = 'pending' | 'delivered' | 'abandoned';
@@ -137,11 +138,12 @@ export function stateConnectionFromSettings(settings: Record<string, string | un
   const tableServiceUrl = settings.AzureWebJobsStorage__tableServiceUri || (settings.AzureWebJobsStorage__accountName ? `https://${settings.AzureWebJobsStorage__accountName}.table.core.windows.net` : undefined);
   if (!tableServiceUrl) return undefined;
   const clientId = settings.AzureWebJobsStorage__clientId || settings.LOCKDOWN_MANAGED_IDENTITY_CLIENT_ID || settings.AZURE_CLIENT_ID;
-  return { tableServiceUrl, credential: clientId ? new DefaultAzureCredential({ managedIdentityClientId: clientId }) : new DefaultAzureCredential() };
+  return { tableServiceUrl, credential: new LazyDefaultAzureCredential(clientId ? { managedIdentityClientId: clientId } : {}) };
 }
 
 /** A client of one table of the state storage (plain HTTP only for the local emulator). */
 export function tableClient(connection: StateConnection, table: string): TableClient {
+  const { TableClient } = dataTablesSdk();
   if ('connectionString' in connection) {
     const insecure = /^UseDevelopmentStorage=true|DefaultEndpointsProtocol=http;|TableEndpoint=http:/i.test(connection.connectionString);
     return TableClient.fromConnectionString(connection.connectionString, table, { allowInsecureConnection: insecure });

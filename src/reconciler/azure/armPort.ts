@@ -2,16 +2,17 @@
  * The ARM implementation of the port: the only module that calls the Azure SDKs.
  * Converts SDK models to Lockdown's observed shapes and every SDK error to a classified ArmError.
  */
-import { WebSiteManagementClient, type IpSecurityRestriction, type Site, type SiteConfigResource } from '@azure/arm-appservice';
-import { MonitorClient } from '@azure/arm-monitor';
-import { NetworkManagementClient, type Subnet, type VirtualNetwork } from '@azure/arm-network';
-import { createDefaultHttpClient, type HttpClient } from '@azure/core-rest-pipeline';
+import type { IpSecurityRestriction, Site, SiteConfigResource, WebSiteManagementClient } from '@azure/arm-appservice';
+import type { MonitorClient } from '@azure/arm-monitor';
+import type { NetworkManagementClient, Subnet, VirtualNetwork } from '@azure/arm-network';
+import type { HttpClient, PipelinePolicy, PipelineResponse } from '@azure/core-rest-pipeline';
 import { isImplicitRule, sameRules } from '../accessRules';
 import { ArmError, classifyRetry } from '../armError';
 import type { AccessRule, ObservedPlan, ObservedSite, ObservedSiteConfig, ObservedSubnet, ObservedVirtualNetwork } from '../observed';
 import type { ActivityRecord, AzurePort, ListScope, PortCallOptions, PutSubnetOptions, SiteConfigPatch, UpdateSiteConfigOptions } from '../port';
 import { canonicalId, parseResourceId, serverFarmParts, siteOrSlotParts, siteParts, subnetParts } from '../resourceId';
 import type { ArmConnection } from './connection';
+import { appServiceSdk, monitorSdk, networkSdk, restPipelineSdk } from './sdk';
 
 /** The Microsoft.Web api-version of the pinned SDK (@azure/arm-appservice). */
 const WEB_API_VERSION = '2025-05-01';
@@ -97,7 +98,7 @@ function toObservedSubnet(subnet: Subnet): ObservedSubnet {
   };
 }
 
-function toObservedVirtualNetwork(vnet: VirtualNetwork, fallbackId: string): ObservedVirtualNetwork {
+export function toObservedVirtualNetwork(vnet: VirtualNetwork, fallbackId: string): ObservedVirtualNetwork {
   return {
     id: vnet.id ?? fallbackId,
     location: vnet.location ?? '',
@@ -111,7 +112,7 @@ function outboundAddresses(site: Site): string[] {
   return [...new Set(all.map((address) => address.trim()).filter((address) => address.length > 0))];
 }
 
-function toObservedSite(site: Site, fallbackId: string): ObservedSite {
+export function toObservedSite(site: Site, fallbackId: string): ObservedSite {
   return {
     id: site.id ?? fallbackId,
     location: site.location,
@@ -138,6 +139,32 @@ function listIn<S, T>(scope: ListScope, list: (resourceGroup?: string) => AsyncI
   });
 }
 
+function retryAfterInMs(response: PipelineResponse): number {
+  const seconds = Number(response.headers.get('retry-after'));
+  return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : 1000;
+}
+
+/**
+ * ARM throttles per subscription. After a 429, no request for that subscription is sent until
+ * its Retry-After has passed, retries and new requests alike: otherwise new requests take the
+ * tokens as they refill and a retried read can lose every race until its retries run out.
+ */
+export function throttleGatePolicy(pausedUntil: Map<string, number> = new Map()): PipelinePolicy {
+  return {
+    name: 'lockdownThrottleGate',
+    async sendRequest(request, next) {
+      const subscription = /\/subscriptions\/([^/?]+)/i.exec(request.url)?.[1]?.toLowerCase() ?? '';
+      // A later 429 may move the end of the pause: wait until the latest one has passed.
+      for (let wait = (pausedUntil.get(subscription) ?? 0) - Date.now(); wait > 0; wait = (pausedUntil.get(subscription) ?? 0) - Date.now()) {
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
+      const response = await next(request);
+      if (response.status === 429) pausedUntil.set(subscription, Math.max(pausedUntil.get(subscription) ?? 0, Date.now() + retryAfterInMs(response)));
+      return response;
+    },
+  };
+}
+
 export class ArmPort implements AzurePort {
   readonly #connection: ArmConnection;
   readonly #pollIntervalInMs: number;
@@ -145,13 +172,21 @@ export class ArmPort implements AzurePort {
   readonly #web = new Map<string, WebSiteManagementClient>();
   readonly #network = new Map<string, NetworkManagementClient>();
   readonly #monitor = new Map<string, MonitorClient>();
-  readonly #httpClient: HttpClient;
+  #httpClient?: HttpClient;
+  /** One gate for every client of this port (see throttleGatePolicy). */
+  readonly #throttleGate = [{ policy: throttleGatePolicy(), position: 'perRetry' as const }];
 
   constructor(connection: ArmConnection, options: ArmPortOptions = {}) {
     this.#connection = connection;
     this.#pollIntervalInMs = options.pollIntervalInMs ?? 2000;
     this.#retryOptions = options.retryOptions;
-    this.#httpClient = connection.httpClient ?? createDefaultHttpClient();
+    this.#httpClient = connection.httpClient;
+  }
+
+  /** The transport under every SDK client: the connection's, or HTTPS made on first use. */
+  get httpClient(): HttpClient {
+    this.#httpClient ??= restPipelineSdk().createDefaultHttpClient();
+    return this.#httpClient;
   }
 
   /** One client per subscription and SDK, made on first use. */
@@ -166,17 +201,17 @@ export class ArmPort implements AzurePort {
 
   #webClient(subscriptionId: string): WebSiteManagementClient {
     const { credential, endpoint, scopes } = this.#connection;
-    return this.#client(this.#web, subscriptionId, () => new WebSiteManagementClient(credential, subscriptionId, { endpoint, credentials: { scopes }, retryOptions: this.#retryOptions, httpClient: this.#httpClient }));
+    return this.#client(this.#web, subscriptionId, () => new (appServiceSdk().WebSiteManagementClient)(credential, subscriptionId, { endpoint, credentials: { scopes }, retryOptions: this.#retryOptions, httpClient: this.httpClient, additionalPolicies: this.#throttleGate }));
   }
 
   #networkClient(subscriptionId: string): NetworkManagementClient {
     const { credential, endpoint, scopes } = this.#connection;
-    return this.#client(this.#network, subscriptionId, () => new NetworkManagementClient(credential, subscriptionId, { endpoint, credentialScopes: scopes, retryOptions: this.#retryOptions, httpClient: this.#httpClient }));
+    return this.#client(this.#network, subscriptionId, () => new (networkSdk().NetworkManagementClient)(credential, subscriptionId, { endpoint, credentialScopes: scopes, retryOptions: this.#retryOptions, httpClient: this.httpClient, additionalPolicies: this.#throttleGate }));
   }
 
   #monitorClient(subscriptionId: string): MonitorClient {
     const { credential, endpoint, scopes } = this.#connection;
-    return this.#client(this.#monitor, subscriptionId, () => new MonitorClient(credential, subscriptionId, { endpoint, credentialScopes: scopes, retryOptions: this.#retryOptions, httpClient: this.#httpClient }));
+    return this.#client(this.#monitor, subscriptionId, () => new (monitorSdk().MonitorClient)(credential, subscriptionId, { endpoint, credentialScopes: scopes, retryOptions: this.#retryOptions, httpClient: this.httpClient, additionalPolicies: this.#throttleGate }));
   }
 
   getVirtualNetwork(virtualNetworkId: string, options: PortCallOptions = {}): Promise<ObservedVirtualNetwork> {

@@ -2,9 +2,9 @@
  * How Lockdown reaches ARM: endpoint, credential and audience from settings. The same code
  * path serves Azure and the emulator; only these values differ.
  */
-import type { AccessToken, TokenCredential } from '@azure/core-auth';
+import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/core-auth';
 import type { HttpClient } from '@azure/core-rest-pipeline';
-import { AzureAuthorityHosts, DefaultAzureCredential } from '@azure/identity';
+import { identitySdk } from './sdk';
 
 export interface ArmConnection {
   endpoint: string;
@@ -19,10 +19,11 @@ export interface ArmConnection {
   httpClient?: HttpClient;
 }
 
+/** Authority hosts as @azure/identity's AzureAuthorityHosts has them (written out: that package loads only when a token is needed). */
 export const CLOUDS: Record<string, { endpoint: string; audience: string; authorityHost: string }> = {
-  AzurePublicCloud: { endpoint: 'https://management.azure.com', audience: 'https://management.azure.com', authorityHost: AzureAuthorityHosts.AzurePublicCloud },
-  AzureChinaCloud: { endpoint: 'https://management.chinacloudapi.cn', audience: 'https://management.chinacloudapi.cn', authorityHost: AzureAuthorityHosts.AzureChina },
-  AzureUSGovernment: { endpoint: 'https://management.usgovcloudapi.net', audience: 'https://management.usgovcloudapi.net', authorityHost: AzureAuthorityHosts.AzureGovernment },
+  AzurePublicCloud: { endpoint: 'https://management.azure.com', audience: 'https://management.azure.com', authorityHost: 'https://login.microsoftonline.com' },
+  AzureChinaCloud: { endpoint: 'https://management.chinacloudapi.cn', audience: 'https://management.chinacloudapi.cn', authorityHost: 'https://login.chinacloudapi.cn' },
+  AzureUSGovernment: { endpoint: 'https://management.usgovcloudapi.net', audience: 'https://management.usgovcloudapi.net', authorityHost: 'https://login.microsoftonline.us' },
 };
 
 export type Settings = Record<string, string | undefined>;
@@ -41,6 +42,22 @@ export class StaticTokenCredential implements TokenCredential {
   }
 }
 
+/** DefaultAzureCredential, made (and @azure/identity loaded) on the first token request. */
+export class LazyDefaultAzureCredential implements TokenCredential {
+  readonly #options: { authorityHost?: string; managedIdentityClientId?: string };
+  #credential?: TokenCredential;
+  constructor(options: { authorityHost?: string; managedIdentityClientId?: string }) {
+    this.#options = options;
+  }
+  getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken | null> {
+    const { DefaultAzureCredential } = identitySdk();
+    this.#credential ??= this.#options.managedIdentityClientId
+      ? new DefaultAzureCredential({ ...this.#options, managedIdentityClientId: this.#options.managedIdentityClientId })
+      : new DefaultAzureCredential({ authorityHost: this.#options.authorityHost });
+    return this.#credential.getToken(scopes, options);
+  }
+}
+
 export function connectionFromSettings(settings: Settings = process.env): ArmConnection {
   const cloudName = settings.LOCKDOWN_AZURE_CLOUD ?? 'AzurePublicCloud';
   const cloud = CLOUDS[cloudName];
@@ -53,6 +70,6 @@ export function connectionFromSettings(settings: Settings = process.env): ArmCon
   if (token) return { endpoint, credential: new StaticTokenCredential(token), scopes, credentialKind: 'static-token' };
   const managedIdentityClientId = settings.LOCKDOWN_MANAGED_IDENTITY_CLIENT_ID ?? settings.AZURE_CLIENT_ID;
   // Sign-in happens in the cloud's own Entra ID authority.
-  const credential = new DefaultAzureCredential({ authorityHost: cloud.authorityHost, ...(managedIdentityClientId ? { managedIdentityClientId } : {}) });
+  const credential = new LazyDefaultAzureCredential({ authorityHost: cloud.authorityHost, ...(managedIdentityClientId ? { managedIdentityClientId } : {}) });
   return { endpoint, credential, scopes, credentialKind: 'default-azure-credential', authorityHost: cloud.authorityHost };
 }

@@ -1,0 +1,138 @@
+/**
+ * Observation through Resource Graph on the emulator: a steady tick costs two queries and no ARM
+ * read, ARM confirms what a write depends on, a lagging index is reported and never written on
+ * its word, and a refused query falls back to ARM.
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Topology } from '../../emulator/src/types';
+import { runCli } from '../../src/cli/main';
+import { createLogger } from '../../src/reconciler/logger';
+import { ids, OPERATOR_TOKEN, pairPolicy, ROOT, startEmulatorWorld, SUB, subnetPutBody, type EmulatorWorld } from '../support/emulatorWorld';
+
+const find = (map: Record<string, any>, id: string) => Object.entries(map).find(([key]) => key.toLowerCase() === id.toLowerCase())?.[1];
+const portal = (world: EmulatorWorld, path: string, body: unknown, method = 'PATCH') => world.emulator.admin.outOfBand('carol@example.test', { method, path, body });
+
+let world: EmulatorWorld;
+beforeEach(async () => {
+  world = await startEmulatorWorld({}, { observationSource: 'resourcegraph' });
+  world.writePolicies({ 'orders.yaml': pairPolicy() });
+});
+afterEach(() => world.stop());
+
+const requestsOf = (w: EmulatorWorld) => w.emulator.admin.requests().filter((exchange) => !exchange.outOfBand);
+const armReads = (w: EmulatorWorld) => requestsOf(w).filter((exchange) => exchange.method === 'GET' && !/operations\//i.test(exchange.url));
+const graphQueries = (w: EmulatorWorld) => requestsOf(w).filter((exchange) => exchange.operationId === 'Resources');
+
+describe('observation through Resource Graph', () => {
+  it('a steady tick sends one query per table and reads nothing from ARM', async () => {
+    await world.tick();
+    world.emulator.admin.clearRequests();
+    const report = await world.tick();
+    expect(report.plan.actions).toEqual([]);
+    expect(graphQueries(world)).toHaveLength(2);
+    expect(armReads(world)).toEqual([]);
+    expect(world.writes()).toEqual([]);
+  });
+
+  it('reads from ARM what each write depends on before it plans the write', async () => {
+    const report = await world.tick();
+    expect(report.apply!.outcomes.map((outcome) => outcome.outcome)).toEqual(['updated', 'created', 'updated']);
+    const reads = armReads(world).map((exchange) => exchange.url.split('?')[0].toLowerCase());
+    expect(reads).toEqual(expect.arrayContaining([ids.orders.toLowerCase(), `${ids.payments.toLowerCase()}/config/web`, ids.apps.toLowerCase().replace(/\/subnets\/apps$/, '')]));
+    // Resource Graph and ARM agree (no lag): nothing to report.
+    expect(report.plan.conditions.filter((condition) => condition.reason === 'ObservationLagged')).toEqual([]);
+  });
+
+  it('never writes on a stale row: a lagging index shows the estate open, ARM shows it locked, nothing is written', async () => {
+    await world.tick();
+    world.emulator.admin.setResourceGraph({ lagInMs: 60 * 60 * 1000 }); // rows show the seed: everything open
+    world.emulator.admin.clearRequests();
+    const historyBefore = world.emulator.admin.history().length;
+    const report = await world.tick();
+    expect(world.writes()).toEqual([]);
+    expect(report.plan.actions.filter((action) => action.enforcement.apply)).toEqual([]);
+    expect(world.emulator.admin.history()).toHaveLength(historyBefore);
+    const lagged = report.plan.conditions.filter((condition) => condition.reason === 'ObservationLagged').map((condition) => condition.resourceId.toLowerCase());
+    expect(lagged).toEqual(expect.arrayContaining([ids.orders.toLowerCase(), ids.payments.toLowerCase()]));
+  });
+
+  it('with a lagging index and a portal edit, writes only the repair ARM confirms', async () => {
+    await world.tick();
+    world.emulator.admin.setResourceGraph({ lagInMs: 60 * 60 * 1000 });
+    // Someone adds a Storage endpoint to the subnet and opens the callee: the index shows neither.
+    const subnet = find(world.emulator.admin.state().subnets, ids.apps);
+    await portal(world, ids.apps, subnetPutBody(subnet, { serviceEndpoints: [...subnet.properties.serviceEndpoints.map((e: any) => ({ service: e.service, locations: e.locations })), { service: 'Microsoft.Storage', locations: ['westeurope'] }] }), 'PUT');
+    await portal(world, `${ids.payments}/config/web`, { properties: { ipSecurityRestrictionsDefaultAction: 'Allow' } });
+    world.emulator.admin.clearRequests();
+    const report = await world.tick();
+    // The stale rows would have rewritten the subnet from the seed (dropping the Storage endpoint) and reconnected the caller.
+    expect(world.writes().map((write) => `${write.method} ${write.url.replace(/^.*\/providers\//, '')}`)).toEqual(['PATCH Microsoft.Web/sites/payments-func/config/web']);
+    expect(report.apply!.outcomes.map((outcome) => outcome.outcome)).toEqual(['updated']);
+    const state = world.emulator.admin.state();
+    expect(find(state.subnets, ids.apps).properties.serviceEndpoints.map((e: any) => e.service).sort()).toEqual(['Microsoft.Storage', 'Microsoft.Web']);
+    expect(find(state.siteConfigs, `${ids.payments}/config/web`).properties.ipSecurityRestrictionsDefaultAction).toBe('Deny');
+  });
+
+  it('falls back to ARM reads when Resource Graph refuses the query (403), and says so', async () => {
+    world.emulator.admin.setResourceGraph({ refuse: 403 });
+    const lines: string[] = [];
+    const logger = createLogger({ level: 'info', destination: { write: (line: string) => lines.push(line) } });
+    const report = await world.tick({ logger });
+    expect(report.apply!.outcomes.map((outcome) => outcome.outcome)).toEqual(['updated', 'created', 'updated']);
+    const source = lines.map((line) => JSON.parse(line)).find((entry) => entry.event === 'lockdown.observationSource');
+    expect(source).toMatchObject({ name: 'arm' });
+    expect(source.detail).toContain('403');
+    expect(armReads(world).length).toBeGreaterThanOrEqual(4);
+  });
+
+  it('falls back to ARM reads when Resource Graph does not understand the query (400)', async () => {
+    world.emulator.admin.setResourceGraph({ refuse: 400 });
+    const report = await world.tick();
+    expect(report.apply!.outcomes.map((outcome) => outcome.outcome)).toEqual(['updated', 'created', 'updated']);
+    world.emulator.admin.setResourceGraph({ refuse: false });
+    world.emulator.admin.clearRequests();
+    expect((await world.tick()).plan.actions).toEqual([]);
+    expect(armReads(world)).toEqual([]);
+  });
+});
+
+describe('observation source by setting', () => {
+  it('auto reads a small estate from ARM', async () => {
+    const small = await startEmulatorWorld({}, { observationSource: 'auto' as 'arm' });
+    try {
+      small.writePolicies({ 'orders.yaml': pairPolicy() });
+      await small.tick();
+      expect(graphQueries(small)).toEqual([]);
+    } finally {
+      await small.stop();
+    }
+  });
+});
+
+describe('lockdown discover through Resource Graph', () => {
+  it('reads the estate in two queries (two more for the plan if enforced) and proposes the same policies as ARM reads', async () => {
+    const estateWorld = await startEmulatorWorld({ topology: JSON.parse(readFileSync(path.join(ROOT, 'emulator/topologies/estate.json'), 'utf8')) as Topology });
+    const folders: string[] = [];
+    try {
+      const proposals = async (source: string) => {
+        const folder = mkdtempSync(path.join(tmpdir(), `lockdown-discover-${source}-`));
+        folders.push(folder);
+        estateWorld.emulator.admin.clearRequests();
+        const env = { LOCKDOWN_ARM_ENDPOINT: estateWorld.emulator.url, LOCKDOWN_ARM_TOKEN: OPERATOR_TOKEN, LOCKDOWN_OBSERVATION_SOURCE: source };
+        const code = await runCli(['discover', '--subscription', SUB, '--out', folder], { stdout: () => undefined, stderr: () => undefined, env });
+        expect(code).toBe(0);
+        return Object.fromEntries(readdirSync(folder).map((file) => [file, readFileSync(path.join(folder, file), 'utf8').replace(/read at \S+/, '')]));
+      };
+      const throughArm = await proposals('arm');
+      const throughGraph = await proposals('resourcegraph');
+      expect(graphQueries(estateWorld)).toHaveLength(4);
+      expect(Object.keys(throughGraph).length).toBeGreaterThan(0);
+      expect(throughGraph).toEqual(throughArm);
+    } finally {
+      await estateWorld.stop();
+      for (const folder of folders) rmSync(folder, { recursive: true, force: true });
+    }
+  });
+});
