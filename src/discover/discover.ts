@@ -7,14 +7,12 @@
 import { constants } from 'node:fs';
 import { lstat, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { diff } from '../reconciler/diff';
-import { applyModes } from '../reconciler/modes';
-import { observe } from '../reconciler/observe';
 import type { Plan } from '../reconciler/plan';
 import { formatProblems } from '../reconciler/policy/format';
 import { loadPolicyTexts } from '../reconciler/policy/load';
 import type { LockdownPolicy } from '../reconciler/policy/types';
 import type { AzurePort, PortCallOptions } from '../reconciler/port';
+import { observeAndPlan } from '../reconciler/tick';
 import { portEstateSource, type DiscoveryScope, type EstateSource, type UnreadableResource } from './estate';
 import { policyFile, type PolicyFile } from './policyFile';
 import { propose, type Discovery } from './propose';
@@ -66,8 +64,9 @@ function loadProposals(files: PolicyFile[], outDir: string): LockdownPolicy[] {
 
 async function planIfEnforced(port: AzurePort, policies: LockdownPolicy[], options: DiscoverOptions): Promise<Plan> {
   const enforced = policies.map((policy) => ({ ...policy, mode: 'enforce' as const }));
-  const observed = await observe(port, enforced, { concurrency: options.readConcurrency, abortSignal: options.abortSignal, now: options.now });
-  return applyModes(diff({ policies: enforced, observed, now: observed.observedAt }), enforced, { now: observed.observedAt });
+  // The same observe and plan as a tick (slots, modes, the safety proof), so the summary is what `plan` will say.
+  const { plan } = await observeAndPlan(port, enforced, { concurrency: options.readConcurrency, abortSignal: options.abortSignal, now: options.now });
+  return plan;
 }
 
 /** Why a file may not be written, or undefined: only plain new files inside the folder, existing ones only with force. */
