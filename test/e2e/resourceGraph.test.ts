@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { Topology } from '../../emulator/src/types';
 import { runCli } from '../../src/cli/main';
 import { createLogger } from '../../src/reconciler/logger';
-import { ids, OPERATOR_TOKEN, pairPolicy, ROOT, startEmulatorWorld, SUB, subnetPutBody, type EmulatorWorld } from '../support/emulatorWorld';
+import { demoTopology, ids, OPERATOR_TOKEN, pairPolicy, ROOT, startEmulatorWorld, SUB, subnetPutBody, type EmulatorWorld } from '../support/emulatorWorld';
 
 const find = (map: Record<string, any>, id: string) => Object.entries(map).find(([key]) => key.toLowerCase() === id.toLowerCase())?.[1];
 const portal = (world: EmulatorWorld, path: string, body: unknown, method = 'PATCH') => world.emulator.admin.outOfBand('carol@example.test', { method, path, body });
@@ -22,9 +22,7 @@ beforeEach(async () => {
 afterEach(() => world.stop());
 
 const requestsOf = (w: EmulatorWorld) => w.emulator.admin.requests().filter((exchange) => !exchange.outOfBand);
-/** ARM reads other than the slot lists, which Resource Graph does not carry yet (one ARM list per callee app). */
-const armReads = (w: EmulatorWorld) => requestsOf(w).filter((exchange) => exchange.method === 'GET' && !/operations\//i.test(exchange.url) && exchange.operationId !== 'WebApps_ListSlots');
-const slotLists = (w: EmulatorWorld) => requestsOf(w).filter((exchange) => exchange.operationId === 'WebApps_ListSlots');
+const armReads = (w: EmulatorWorld) => requestsOf(w).filter((exchange) => exchange.method === 'GET' && !/operations\//i.test(exchange.url));
 const graphQueries = (w: EmulatorWorld) => requestsOf(w).filter((exchange) => exchange.operationId === 'Resources');
 
 describe('observation through Resource Graph', () => {
@@ -35,7 +33,6 @@ describe('observation through Resource Graph', () => {
     expect(report.plan.actions).toEqual([]);
     expect(graphQueries(world)).toHaveLength(2);
     expect(armReads(world)).toEqual([]);
-    expect(slotLists(world)).toHaveLength(1); // the one callee's
     expect(world.writes()).toEqual([]);
   });
 
@@ -137,5 +134,30 @@ describe('lockdown discover through Resource Graph', () => {
       await estateWorld.stop();
       for (const folder of folders) rmSync(folder, { recursive: true, force: true });
     }
+  });
+});
+
+describe('deployment slots through Resource Graph', () => {
+  it('takes a callee\'s slots from the resources rows, locks them, and lists no slot through ARM on a steady tick', async () => {
+    await world.stop();
+    const topology = demoTopology();
+    topology.sites.find((site) => site.name === 'payments-func')!.slots = [{ name: 'staging' }];
+    world = await startEmulatorWorld({ topology }, { observationSource: 'resourcegraph' });
+    world.writePolicies({ 'orders.yaml': pairPolicy() });
+    const staging = `${ids.payments}/slots/staging`;
+    const first = await world.tick();
+    expect(first.apply!.outcomes.filter((outcome) => outcome.kind === 'callee.restrictAccess').map((outcome) => outcome.resourceId.toLowerCase()).sort()).toEqual(
+      [ids.payments, staging].map((id) => id.toLowerCase()).sort(),
+    );
+    const config = Object.entries(world.emulator.admin.state().siteConfigs).find(([key]) => key.toLowerCase() === `${staging}/config/web`.toLowerCase())![1] as { properties: { ipSecurityRestrictionsDefaultAction?: string } };
+    expect(config.properties.ipSecurityRestrictionsDefaultAction).toBe('Deny');
+
+    world.emulator.admin.clearRequests();
+    const steady = await world.tick();
+    expect(steady.plan.actions).toEqual([]);
+    expect(graphQueries(world)).toHaveLength(2);
+    expect(requestsOf(world).filter((exchange) => exchange.operationId === 'WebApps_ListSlots')).toEqual([]);
+    // What the queries do not carry: the slot's own config/web, one ARM read.
+    expect(armReads(world).map((exchange) => exchange.operationId)).toEqual(['WebApps_GetConfigurationSlot']);
   });
 });

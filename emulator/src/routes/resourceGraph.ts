@@ -18,6 +18,7 @@ const MAX_PAGE = 1000;
 /** The read permission a row needs (Resource Graph filters rows by the caller's RBAC). */
 const READ_ACTION: Record<string, string> = {
   'microsoft.web/sites': 'Microsoft.Web/sites/read',
+  'microsoft.web/sites/slots': 'Microsoft.Web/sites/slots/read',
   'microsoft.web/serverfarms': 'Microsoft.Web/serverfarms/read',
   'microsoft.network/virtualnetworks': 'Microsoft.Network/virtualNetworks/read',
   'microsoft.web/sites/config/web': 'Microsoft.Web/sites/config/read',

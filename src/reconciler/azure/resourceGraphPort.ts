@@ -17,7 +17,7 @@ import type { ResourceGraphClient, ResourceGraphRow } from './resourceGraph';
 
 /** One query shape per table; the subscriptions travel in the request body. */
 export const RESOURCES_QUERY =
-  "resources | where type in~ ('microsoft.web/sites', 'microsoft.web/serverfarms', 'microsoft.network/virtualnetworks') | project id, name, type, location, kind, sku, etag, properties | order by id asc";
+  "resources | where type in~ ('microsoft.web/sites', 'microsoft.web/sites/slots', 'microsoft.web/serverfarms', 'microsoft.network/virtualnetworks') | project id, name, type, location, kind, sku, etag, properties | order by id asc";
 export const SITE_CONFIG_QUERY = "appserviceresources | where type =~ 'microsoft.web/sites/config/web' | project id, name, type, properties | order by id asc";
 
 export interface ResourceGraphPortOptions {
@@ -26,7 +26,10 @@ export interface ResourceGraphPortOptions {
 }
 
 export interface Snapshot {
+  /** Apps and deployment slots, by canonical id. */
   sites: Map<string, ObservedSite>;
+  /** The slots of each app the rows hold (an app without slots has none listed). */
+  slotsOfApp: Map<string, ObservedSite[]>;
   siteConfigs: Map<string, ObservedSiteConfig>;
   plans: Map<string, ObservedPlan>;
   virtualNetworks: Map<string, ObservedVirtualNetwork>;
@@ -55,13 +58,20 @@ function toSdkVirtualNetwork(row: ResourceGraphRow): VirtualNetwork {
 }
 
 function toSnapshot(resources: ResourceGraphRow[], configs: ResourceGraphRow[]): Snapshot {
-  const snapshot: Snapshot = { sites: new Map(), siteConfigs: new Map(), plans: new Map(), virtualNetworks: new Map() };
+  const snapshot: Snapshot = { sites: new Map(), slotsOfApp: new Map(), siteConfigs: new Map(), plans: new Map(), virtualNetworks: new Map() };
   for (const row of resources) {
     const id = String(row.id);
     switch (String(row.type).toLowerCase()) {
       case 'microsoft.web/sites':
         snapshot.sites.set(canonicalId(id), toObservedSite({ id, name: row.name, location: row.location, kind: row.kind, ...propertiesOf(row) } as Site, id));
         break;
+      case 'microsoft.web/sites/slots': {
+        const slot = toObservedSite({ id, name: row.name, location: row.location, kind: row.kind, ...propertiesOf(row) } as Site, id);
+        snapshot.sites.set(canonicalId(id), slot);
+        const appId = canonicalId(id.replace(/\/slots\/[^/]+$/i, ''));
+        snapshot.slotsOfApp.set(appId, [...(snapshot.slotsOfApp.get(appId) ?? []), slot]);
+        break;
+      }
       case 'microsoft.web/serverfarms': {
         const sku = (row.sku ?? {}) as { name?: string; tier?: string };
         snapshot.plans.set(canonicalId(id), { id, skuName: sku.name, skuTier: sku.tier });
@@ -143,8 +153,14 @@ export class ResourceGraphPort implements AzurePort {
     return this.authoritative.listVirtualNetworks(scope, options);
   }
 
-  /** Slots are listed through ARM (one list per app that has covered slots); Resource Graph queries do not carry them yet. */
+  /**
+   * An app's slots from the `resources` rows when the rows hold the app; otherwise (not indexed
+   * yet, no snapshot) from ARM. A slot created since the index caught up is found by a later
+   * tick, or at once by the event path, whose targeted reconciles read through ARM.
+   */
   listSlots(siteId: string, options?: PortCallOptions): Promise<ObservedSite[]> {
+    const app = canonicalId(siteId);
+    if (this.#snapshot?.sites.has(app)) return Promise.resolve(this.#snapshot.slotsOfApp.get(app) ?? []);
     return this.authoritative.listSlots(siteId, options);
   }
 
