@@ -8,6 +8,7 @@
  */
 import type { ArmError } from './armError';
 import { delay } from './concurrency';
+import { dependencyGraph } from './dependencyGraph';
 import { ReadyQueue } from './readyQueue';
 import type { PlannedAction, Plan, WriteRequest } from './plan';
 import type { AzurePort, PortCallOptions } from './port';
@@ -87,18 +88,10 @@ export async function apply(plan: Plan, port: AzurePort, options: ApplyOptions =
   const pending = new Set<string>();
   // Bookkeeping is O(log n) per finished action: each action waits on a count of unresolved
   // dependencies, and becomes ready (a heap by plan position) when it reaches zero.
-  const waitingOn = new Map<string, number>();
-  const dependents = new Map<string, number[]>();
+  const { waitingOn, dependents } = dependencyGraph(actions);
   const ready = new ReadyQueue();
   actions.forEach((action, index) => {
-    const planned = action.dependsOn.filter((id) => position.has(id));
-    waitingOn.set(action.id, planned.length);
-    for (const id of planned) {
-      const list = dependents.get(id);
-      if (list) list.push(index);
-      else dependents.set(id, [index]);
-    }
-    if (planned.length === 0) ready.push(index);
+    if (waitingOn.get(action.id) === 0) ready.push(index);
   });
   // Writes sharing a serializeOn key run one at a time; the others wait in plan order.
   const busyKeys = new Set<string>();

@@ -8,6 +8,7 @@
  * - a callee is locked once its own admit ran and every declared caller's path is in place;
  * - public access is turned on once the rules that restrict it are in place.
  */
+import { dependencyGraph } from '../dependencyGraph';
 import type { ActionKind, PlannedAction } from '../plan';
 import type { LockdownPolicy } from '../policy/types';
 import { canonicalId } from '../resourceId';
@@ -65,24 +66,14 @@ export function link(context: DiffContext, desired: (policies: LockdownPolicy[] 
 
 /** Kahn's algorithm: each action after what it depends on, otherwise in planning order. O(actions + edges). */
 export function inDependencyOrder(actions: PlannedAction[]): PlannedAction[] {
-  const waiting = new Map<string, number>();
-  const dependents = new Map<string, PlannedAction[]>();
-  const known = new Set(actions.map((action) => action.id));
-  for (const action of actions) {
-    const open = action.dependsOn.filter((id) => known.has(id));
-    waiting.set(action.id, open.length);
-    for (const id of open) {
-      const list = dependents.get(id);
-      if (list) list.push(action);
-      else dependents.set(id, [action]);
-    }
-  }
+  const { waitingOn: waiting, dependents } = dependencyGraph(actions);
   const ordered: PlannedAction[] = [];
   const ready = actions.filter((action) => waiting.get(action.id) === 0);
   for (let next = 0; next < ready.length; next++) {
     const action = ready[next];
     ordered.push(action);
-    for (const dependent of dependents.get(action.id) ?? []) {
+    for (const index of dependents.get(action.id) ?? []) {
+      const dependent = actions[index];
       const left = waiting.get(dependent.id)! - 1;
       waiting.set(dependent.id, left);
       if (left === 0) ready.push(dependent);
