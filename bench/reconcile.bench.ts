@@ -11,44 +11,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startEmulator } from '../emulator/src/index';
-import type { Topology } from '../emulator/src/types';
 import { ArmPort } from '../src/reconciler/azure/armPort';
 import { connectionFromSettings } from '../src/reconciler/azure/connection';
 import { createLogger } from '../src/reconciler/logger';
 import { runTick } from '../src/reconciler/tick';
+import { benchTopology, SUB } from './estate';
 import { measurePlan } from './planScale';
 
-const SUB = '11111111-1111-1111-1111-111111111111';
 const TOKEN = 'bench-token';
-
-function topologyFor(pairs: number, slotsPerCallee = 0): Topology {
-  // ARM allows one App Service plan per integration subnet: 10 callers share a plan and a subnet.
-  const plans = Math.ceil(pairs / 10);
-  return {
-    subscriptionId: SUB,
-    serverFarms: Array.from({ length: plans }, (_, index) => ({ resourceGroup: 'web', name: `plan-${index}`, location: 'westeurope', sku: { name: 'P1v3', tier: 'PremiumV3' } })),
-    sites: Array.from({ length: pairs }, (_, index) => [
-      { resourceGroup: 'web', name: `caller-${index}`, location: 'westeurope', kind: 'app', serverFarm: `plan-${Math.floor(index / 10)}` },
-      {
-        resourceGroup: 'fn',
-        name: `callee-${index}`,
-        location: 'westeurope',
-        kind: 'functionapp',
-        serverFarm: `plan-${Math.floor(index / 10)}`,
-        slots: Array.from({ length: slotsPerCallee }, (_, slot) => ({ name: `slot-${slot}` })),
-      },
-    ]).flat(),
-    virtualNetworks: [
-      {
-        resourceGroup: 'net',
-        name: 'hub',
-        location: 'westeurope',
-        addressPrefixes: ['10.0.0.0/8'],
-        subnets: Array.from({ length: Math.ceil(pairs / 10) }, (_, index) => ({ name: `apps-${index}`, addressPrefix: `10.${index}.0.0/16` })),
-      },
-    ],
-  };
-}
 
 function policiesFor(pairs: number): string {
   return Array.from({ length: pairs }, (_, index) =>
@@ -76,7 +46,7 @@ interface TickFigures {
 }
 
 async function measure(pairs: number, slotsPerCallee = 0): Promise<{ pairs: number; first: TickFigures; steady: TickFigures; drift: TickFigures }> {
-  const emulator = await startEmulator({ topology: topologyFor(pairs, slotsPerCallee), throttle: false, retryAfterSeconds: 0, identities: { [TOKEN]: { caller: 'bench' } } });
+  const emulator = await startEmulator({ topology: benchTopology(pairs, { slotsPerCallee }), throttle: false, retryAfterSeconds: 0, identities: { [TOKEN]: { caller: 'bench' } } });
   const dir = mkdtempSync(path.join(tmpdir(), 'lockdown-bench-'));
   writeFileSync(path.join(dir, 'pairs.yaml'), policiesFor(pairs));
   const port = new ArmPort(connectionFromSettings({ LOCKDOWN_ARM_ENDPOINT: emulator.url, LOCKDOWN_ARM_TOKEN: TOKEN }), { pollIntervalInMs: 0 });

@@ -16,7 +16,6 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Topology } from '../emulator/src/types';
 import { ArmPort } from '../src/reconciler/azure/armPort';
 import { ResourceGraphClient } from '../src/reconciler/azure/resourceGraph';
 import { ResourceGraphPort } from '../src/reconciler/azure/resourceGraphPort';
@@ -24,50 +23,15 @@ import { createLogger } from '../src/reconciler/logger';
 import type { AzurePort } from '../src/reconciler/port';
 import { runTick } from '../src/reconciler/tick';
 import { startInProcessEmulator } from '../test/support/inProcessEmulator';
+import { benchTopology, SUB, subnetId } from './estate';
 
 const ROOT = path.resolve(__dirname, '..');
-const SUB = '11111111-1111-1111-1111-111111111111';
+
 const ARM_READS = { burst: 250, perSecond: 25 };
 const ARM_WRITES = { burst: 200, perSecond: 10 };
 const GRAPH_QUOTA = { queries: 15, windowInMs: 5000 };
 const BUDGET_SECONDS = 480;
 
-const subnetId = (index: number) => `/subscriptions/${SUB}/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/hub/subnets/apps-${Math.floor(index / 10)}`;
-
-/** Ten callers share a plan and a subnet (ARM allows one plan per integration subnet). locked: every pair as Lockdown leaves it. */
-function topologyFor(pairs: number, locked: boolean): Topology {
-  const groups = Math.ceil(pairs / 10);
-  return {
-    subscriptionId: SUB,
-    serverFarms: Array.from({ length: groups }, (_, index) => ({ resourceGroup: 'web', name: `plan-${index}`, location: 'westeurope', sku: { name: 'P1v3', tier: 'PremiumV3' } })),
-    sites: Array.from({ length: pairs }, (_, index) => [
-      { resourceGroup: 'web', name: `caller-${index}`, location: 'westeurope', kind: 'app', serverFarm: `plan-${Math.floor(index / 10)}`, ...(locked ? { virtualNetworkSubnetId: subnetId(index) } : {}) },
-      {
-        resourceGroup: 'fn',
-        name: `callee-${index}`,
-        location: 'westeurope',
-        kind: 'functionapp',
-        serverFarm: `plan-${Math.floor(index / 10)}`,
-        ...(locked
-          ? { config: { ipSecurityRestrictions: [{ name: `ld-hub-apps-${Math.floor(index / 10)}`, description: `lockdown:pair-${index}`, action: 'Allow', priority: 100, vnetSubnetResourceId: subnetId(index) }], ipSecurityRestrictionsDefaultAction: 'Deny' as const, scmIpSecurityRestrictionsUseMain: true } }
-          : {}),
-      },
-    ]).flat(),
-    virtualNetworks: [
-      {
-        resourceGroup: 'net',
-        name: 'hub',
-        location: 'westeurope',
-        addressPrefixes: ['10.0.0.0/8'],
-        subnets: Array.from({ length: groups }, (_, index) => ({
-          name: `apps-${index}`,
-          addressPrefix: `10.${Math.floor(index / 256)}.${index % 256}.0/24`,
-          ...(locked ? { serviceEndpoints: [{ service: 'Microsoft.Web' }], delegations: [{ name: 'web', serviceName: 'Microsoft.Web/serverFarms' }] } : {}),
-        })),
-      },
-    ],
-  };
-}
 
 function policiesFor(from: number, to: number): string {
   return Array.from({ length: to - from }, (_, offset) => from + offset).map((index) =>
@@ -115,7 +79,7 @@ interface TickFigures {
 }
 
 async function tick(source: 'arm' | 'resourcegraph', pairs: number, locked: boolean): Promise<TickFigures> {
-  const emulator = startInProcessEmulator({ topology: topologyFor(pairs, locked), historyLimit: 5, throttle: { reads: ARM_READS, writes: ARM_WRITES }, retryAfterSeconds: 1, resourceGraph: { quota: GRAPH_QUOTA }, lroMaxDurationMs: 10_000 });
+  const emulator = startInProcessEmulator({ topology: benchTopology(pairs, { locked }), historyLimit: 5, throttle: { reads: ARM_READS, writes: ARM_WRITES }, retryAfterSeconds: 1, resourceGraph: { quota: GRAPH_QUOTA }, lroMaxDurationMs: 10_000 });
   const retryOptions = { maxRetries: 20, retryDelayInMs: 200, maxRetryDelayInMs: 5000 };
   // As in production: the SDK pipeline waits out each 429's Retry-After and tries again.
   const arm = new ArmPort(emulator.connection, { pollIntervalInMs: 1000, retryOptions });
