@@ -6,7 +6,7 @@
  * - retryable ARM errors are retried a few times with backoff; others fail the action only;
  * - past the deadline no new action starts: the rest is reported pending.
  */
-import type { ArmError } from './armError';
+import { toArmError, type ArmError } from './armError';
 import { delay } from './concurrency';
 import { dependencyGraph } from './dependencyGraph';
 import { ReadyQueue } from './readyQueue';
@@ -68,12 +68,6 @@ function perform(port: AzurePort, write: WriteRequest, options: PortCallOptions)
   }
 }
 
-function asArmError(error: unknown): ArmError {
-  if (error instanceof Error && error.name === 'ArmError') return error as ArmError;
-  const message = error instanceof Error ? error.message : String(error);
-  return { name: 'ArmError', message, code: 'UnexpectedError', statusCode: undefined, retry: 'fatal' } as ArmError;
-}
-
 export async function apply(plan: Plan, port: AzurePort, options: ApplyOptions = {}): Promise<ApplyReport> {
   const concurrency = options.concurrency ?? 4;
   const maxAttempts = options.maxAttempts ?? 3;
@@ -116,7 +110,7 @@ export async function apply(plan: Plan, port: AzurePort, options: ApplyOptions =
         record(action, { outcome: OUTCOME_OF_VERB[action.verb], attempts });
         return;
       } catch (error) {
-        const armError = asArmError(error);
+        const armError = toArmError(error);
         if (armError.retry === 'retryable' && attempts < maxAttempts && !options.abortSignal?.aborted) {
           await delay(armError.retryAfterInMs ?? retryDelayInMs * 2 ** (attempts - 1), options.abortSignal);
           continue;

@@ -71,6 +71,23 @@ export function classifyRetry(code: string | undefined, statusCode: number | und
   return 'fatal';
 }
 
+/**
+ * The one converter from anything thrown to an ArmError (the port promises to throw only these):
+ * an ArmError passes through; an SDK RestError, or a Node network error, is classified by its
+ * code and status, with ARM's Retry-After kept. Anything without a code or a status got no answer
+ * from ARM (a dropped connection, a credential that could not fetch a token): retryable, as
+ * network trouble is.
+ */
+export function toArmError(error: unknown, resourceId?: string): ArmError {
+  if (error instanceof ArmError || (error instanceof Error && error.name === 'ArmError')) return error as ArmError;
+  const restError = error as { code?: unknown; statusCode?: unknown; message?: unknown; response?: { headers?: { get(name: string): string | undefined } } } | undefined;
+  const statusCode = typeof restError?.statusCode === 'number' ? restError.statusCode : undefined;
+  const code = typeof restError?.code === 'string' && restError.code !== '' ? restError.code : statusCode ? `Http${statusCode}` : 'NetworkError';
+  const message = error instanceof Error ? error.message : typeof restError?.message === 'string' ? restError.message : String(error);
+  const retryAfter = Number(restError?.response?.headers?.get('retry-after'));
+  return new ArmError(message, code, statusCode, classifyRetry(code, statusCode), resourceId, Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter * 1000 : undefined);
+}
+
 /** Did this error mean "the resource is not there"? */
 export function isNotFound(error: ArmError): boolean {
   return error.statusCode === 404 || /^(resourcenotfound|notfound|parentresourcenotfound|resourcegroupnotfound)$/i.test(error.code);

@@ -3,7 +3,7 @@
  * Failures become observations (`missing`, `unreadable`), never exceptions: one unreadable
  * resource must not stop the pairs that do not need it.
  */
-import { ArmError, isNotFound } from './armError';
+import { ArmError, isNotFound, toArmError } from './armError';
 import { mapWithConcurrency } from './concurrency';
 import type { Observation, ObservedState } from './observed';
 import type { LockdownPolicy } from './policy/types';
@@ -23,12 +23,6 @@ async function observeOne<T>(read: () => Promise<T>): Promise<Observation<T>> {
     const armError = toArmError(error);
     return isNotFound(armError) ? { status: 'missing', error: armError } : { status: 'unreadable', error: armError };
   }
-}
-
-function toArmError(error: unknown): ArmError {
-  if (error instanceof Error && error.name === 'ArmError') return error as ArmError;
-  const message = error instanceof Error ? error.message : String(error);
-  return new ArmError(message, 'UnexpectedError', undefined, 'retryable');
 }
 
 function byVirtualNetwork(subnetIds: Map<string, string>): Map<string, Map<string, string>> {

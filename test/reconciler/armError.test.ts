@@ -1,4 +1,5 @@
-import { classifyRetry, isNotFound, ArmError } from '../../src/reconciler/armError';
+import { RestError } from '@azure/core-rest-pipeline';
+import { classifyRetry, isNotFound, ArmError, toArmError } from '../../src/reconciler/armError';
 
 describe('ARM error classification', () => {
   it.each([
@@ -51,5 +52,28 @@ describe('ARM error classification', () => {
     expect(isNotFound(new ArmError('x', 'ResourceNotFound', 404, 'fatal'))).toBe(true);
     expect(isNotFound(new ArmError('x', 'ParentResourceNotFound', 404, 'fatal'))).toBe(true);
     expect(isNotFound(new ArmError('x', 'AuthorizationFailed', 403, 'slow'))).toBe(false);
+  });
+
+  describe('toArmError, the one converter of anything thrown', () => {
+    it('passes an ArmError through unchanged', () => {
+      const error = new ArmError('x', 'Conflict', 409, 'slow');
+      expect(toArmError(error)).toBe(error);
+    });
+
+    it('classifies an SDK error by its code and status and keeps Retry-After', () => {
+      const headers = { get: (name: string) => (name === 'retry-after' ? '7' : undefined) };
+      const error = toArmError(Object.assign(new RestError('busy', { code: 'AnotherOperationInProgress', statusCode: 409 }), { response: { headers } }), '/subscriptions/s/x');
+      expect(error).toMatchObject({ name: 'ArmError', code: 'AnotherOperationInProgress', statusCode: 409, retry: 'retryable', retryAfterInMs: 7000, resourceId: '/subscriptions/s/x' });
+    });
+
+    it('names an error that has only a status after it', () => {
+      expect(toArmError(new RestError('gone', { statusCode: 404 }))).toMatchObject({ code: 'Http404', retry: 'fatal' });
+    });
+
+    it('treats an answerless failure as network trouble (retryable), a string thrown included', () => {
+      expect(toArmError(new RestError('socket hang up', { code: 'ECONNRESET' }))).toMatchObject({ code: 'ECONNRESET', retry: 'retryable' });
+      expect(toArmError(new Error('no token'))).toMatchObject({ code: 'NetworkError', statusCode: undefined, retry: 'retryable', message: 'no token' });
+      expect(toArmError('boom')).toMatchObject({ code: 'NetworkError', message: 'boom' });
+    });
   });
 });

@@ -7,7 +7,7 @@ import type { MonitorClient } from '@azure/arm-monitor';
 import type { NetworkManagementClient, Subnet, VirtualNetwork } from '@azure/arm-network';
 import type { HttpClient, PipelinePolicy, PipelineResponse } from '@azure/core-rest-pipeline';
 import { isImplicitRule, sameRules } from '../accessRules';
-import { ArmError, classifyRetry } from '../armError';
+import { ArmError, toArmError } from '../armError';
 import type { AccessRule, ObservedPlan, ObservedSite, ObservedSiteConfig, ObservedSubnet, ObservedVirtualNetwork } from '../observed';
 import type { ActivityRecord, AzurePort, ListScope, PortCallOptions, PutSubnetOptions, SiteConfigPatch, UpdateSiteConfigOptions } from '../port';
 import { canonicalId, parseResourceId, serverFarmParts, siteOrSlotParts, siteParts, subnetParts } from '../resourceId';
@@ -25,22 +25,6 @@ export interface ArmPortOptions {
    * Retry-After); apply retries ARM-level conflicts such as AnotherOperationInProgress on top.
    */
   retryOptions?: { maxRetries?: number; retryDelayInMs?: number; maxRetryDelayInMs?: number };
-}
-
-export function toArmError(error: unknown, resourceId?: string): ArmError {
-  if (error instanceof Error && error.name === 'ArmError') return error as ArmError;
-  const restError = error as { name?: string; code?: string; statusCode?: number; message?: string; response?: { headers?: { get(name: string): string | undefined } } };
-  const statusCode = typeof restError.statusCode === 'number' ? restError.statusCode : undefined;
-  const code = restError.code ?? (statusCode ? `Http${statusCode}` : 'NetworkError');
-  const retryAfter = Number(restError.response?.headers?.get('retry-after'));
-  return new ArmError(
-    restError.message ?? String(error),
-    code,
-    statusCode,
-    classifyRetry(code, statusCode),
-    resourceId,
-    Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter * 1000 : undefined,
-  );
 }
 
 async function guarded<T>(resourceId: string, work: () => Promise<T>): Promise<T> {
