@@ -108,8 +108,34 @@ function sortedHeaders(headers: Record<string, string[]>): [string, string[]][] 
     .map((key) => [key.toLowerCase(), [...headers[key]].sort()]);
 }
 
+const lower = (text: string | undefined, absent: string): string => (text ?? absent).toLowerCase();
+
+/** Do two rules do the same thing: ruleKey(a) === ruleKey(b), field by field, without building the keys. */
+export function sameRule(a: AccessRule, b: AccessRule): boolean {
+  if (a === b) return true;
+  return (
+    (a.name ?? '') === (b.name ?? '') &&
+    (a.priority ?? 0) === (b.priority ?? 0) &&
+    (a.description ?? '') === (b.description ?? '') &&
+    (a.subnetMask ?? '') === (b.subnetMask ?? '') &&
+    (a.vnetTrafficTag ?? 0) === (b.vnetTrafficTag ?? 0) &&
+    (a.subnetTrafficTag ?? 0) === (b.subnetTrafficTag ?? 0) &&
+    lower(a.action, 'Allow') === lower(b.action, 'Allow') &&
+    lower(a.ipAddress, '') === lower(b.ipAddress, '') &&
+    lower(a.tag, 'Default') === lower(b.tag, 'Default') &&
+    (a.vnetSubnetResourceId === b.vnetSubnetResourceId || canonicalId(a.vnetSubnetResourceId ?? '') === canonicalId(b.vnetSubnetResourceId ?? '')) &&
+    ((!a.headers && !b.headers) || JSON.stringify(a.headers ? sortedHeaders(a.headers) : '') === JSON.stringify(b.headers ? sortedHeaders(b.headers) : ''))
+  );
+}
+
+/** The same rules in the same order (the common case of a steady tick): no keys built. */
+export function sameRulesInOrder(a: AccessRule[], b: AccessRule[]): boolean {
+  return a.length === b.length && a.every((rule, index) => sameRule(rule, b[index]));
+}
+
 export function sameRules(a: AccessRule[], b: AccessRule[]): boolean {
   if (a.length !== b.length) return false;
+  if (sameRulesInOrder(a, b)) return true;
   const keysA = a.map(ruleKey).sort();
   const keysB = b.map(ruleKey).sort();
   return keysA.every((key, index) => key === keysB[index]);

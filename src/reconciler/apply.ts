@@ -1,14 +1,18 @@
 /**
- * Apply: run the plan's writes in dependency order. Reads nothing but the plan.
+ * Apply: run the plan's writes in dependency order. Reads nothing but the plan, except right
+ * before a write that carries a path guard: then what the guarded paths depend on (pathGuard.ts).
  * - an action runs only after everything it depends on succeeded; otherwise it is skipped
  *   with the reason;
  * - writes sharing `serializeOn` (one VNet) never overlap;
  * - retryable ARM errors are retried a few times with backoff; others fail the action only;
- * - past the deadline no new action starts: the rest is reported pending.
+ * - past the deadline no new action starts: the rest is reported pending;
+ * - each write has a correlation id of its own, shared with its guard's reads and its retries.
  */
+import { randomUUID } from 'node:crypto';
 import { toArmError, type ArmError } from './armError';
 import { delay } from './concurrency';
 import { dependencyGraph } from './dependencyGraph';
+import { confirmPaths } from './pathGuard';
 import { ReadyQueue } from './readyQueue';
 import type { PlannedAction, Plan, WriteRequest } from './plan';
 import type { AzurePort, PortCallOptions } from './port';
@@ -30,6 +34,8 @@ export interface ActionOutcome {
   reason?: string;
   error?: { code: string; message: string; statusCode?: number; retry: ArmError['retry'] };
   attempts: number;
+  /** The x-ms-correlation-request-id of the write (and its guard's reads): how to find it in the Activity Log. */
+  correlationId?: string;
 }
 
 export interface ApplyReport {
@@ -102,12 +108,15 @@ export async function apply(plan: Plan, port: AzurePort, options: ApplyOptions =
     }
   };
   const execute = async (action: PlannedAction): Promise<void> => {
+    const correlationId = randomUUID();
+    const traced: PortCallOptions = { ...call, correlationId };
     let attempts = 0;
     for (;;) {
       attempts++;
       try {
-        await perform(port, action.write, call);
-        record(action, { outcome: OUTCOME_OF_VERB[action.verb], attempts });
+        await confirmPaths(port.authoritative ?? port, action, traced);
+        await perform(port, action.write, traced);
+        record(action, { outcome: OUTCOME_OF_VERB[action.verb], attempts, correlationId });
         return;
       } catch (error) {
         const armError = toArmError(error);
@@ -120,6 +129,7 @@ export async function apply(plan: Plan, port: AzurePort, options: ApplyOptions =
           reason: `${armError.code}: ${armError.message}`,
           error: { code: armError.code, message: armError.message, statusCode: armError.statusCode, retry: armError.retry },
           attempts,
+          correlationId,
         });
         return;
       }

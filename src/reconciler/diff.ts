@@ -26,14 +26,22 @@ export interface DiffInput {
   now: string;
 }
 
-function groupBy<K>(entries: [K, LockdownPolicy][]): Map<K, LockdownPolicy[]> {
-  const groups = new Map<K, LockdownPolicy[]>();
-  for (const [key, value] of entries) {
+/** Policies by the subnet, caller and callee they name: one pass. */
+function index(policies: LockdownPolicy[]): Pick<DiffContext, 'bySubnet' | 'byCaller' | 'byCallee'> {
+  const bySubnet = new Map<string, LockdownPolicy[]>();
+  const byCaller = new Map<string, LockdownPolicy[]>();
+  const byCallee = new Map<string, LockdownPolicy[]>();
+  const add = (groups: Map<string, LockdownPolicy[]>, key: string, policy: LockdownPolicy) => {
     const group = groups.get(key);
-    if (group) group.push(value);
-    else groups.set(key, [value]);
+    if (group) group.push(policy);
+    else groups.set(key, [policy]);
+  };
+  for (const policy of policies) {
+    add(bySubnet, policy.subnetId, policy);
+    for (const caller of policy.callers) add(byCaller, caller.id, policy);
+    for (const callee of policy.callees) add(byCallee, callee.id, policy);
   }
-  return groups;
+  return { bySubnet, byCaller, byCallee };
 }
 
 export function diff(input: DiffInput): Plan {
@@ -41,9 +49,7 @@ export function diff(input: DiffInput): Plan {
   const context: DiffContext = {
     observed,
     now,
-    bySubnet: groupBy(policies.map((policy) => [policy.subnetId, policy])),
-    byCaller: groupBy(policies.flatMap((policy) => policy.callers.map((caller) => [caller.id, policy] as [string, LockdownPolicy]))),
-    byCallee: groupBy(policies.flatMap((policy) => policy.callees.map((callee) => [callee.id, policy] as [string, LockdownPolicy]))),
+    ...index(policies),
     subnetPlans: new Map(),
     subnetBlockers: new Map(),
     callerBlockers: new Map(),

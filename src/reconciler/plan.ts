@@ -63,6 +63,17 @@ export interface PlannedAction {
   /** Rules this action removes, in full, so they can be restored by hand. */
   removedRules?: AccessRule[];
   enforcement: Enforcement;
+  /**
+   * The declared pairs this write could cut off, as the safety proof checked them on the state
+   * observed: apply checks them again on what is there right before the write (pathGuard.ts).
+   */
+  pathGuard?: GuardedPair[];
+}
+
+/** A declared pair, by the ids its policies spell (the reads use them as written). */
+export interface GuardedPair {
+  callerId: string;
+  calleeId: string;
 }
 
 /** A preflight finding that stops (part of) a policy from being enforced, or just informs. */

@@ -6,6 +6,11 @@ import type { AccessRule, ObservedPlan, ObservedSite, ObservedSiteConfig, Observ
 
 export interface PortCallOptions {
   abortSignal?: AbortSignal;
+  /**
+   * Sent as x-ms-correlation-request-id: a write and the reads that guard it share one, so ARM's
+   * logs and the Activity Log show them together, and an outcome names the id of its write.
+   */
+  correlationId?: string;
 }
 
 /**

@@ -14,7 +14,7 @@
 import { ruleKey } from './accessRules';
 import { isEnforcing } from './aspects/context';
 import type { ObservedState } from './observed';
-import type { Plan, PlanCondition, PlannedAction, WriteRequest } from './plan';
+import type { GuardedPair, Plan, PlanCondition, PlannedAction, WriteRequest } from './plan';
 import type { LockdownPolicy } from './policy/types';
 import { hasWebEndpoint, networkOf, reachable, sameSource, sourceOf, type CalleeNode, type CallerNode, type NetworkState, type SiteAccess, type SubnetNode } from './reachability';
 import { canonicalId, shortName } from './resourceId';
@@ -39,6 +39,8 @@ interface Pair {
 const EXHAUSTIVE_LIMIT = 12;
 
 export function proveSafe(plan: Plan, input: SafetyInput): Plan {
+  // Nothing will be written (a steady tick, or every write held by its mode): nothing to prove.
+  if (!plan.actions.some((action) => action.enforcement.apply)) return plan;
   const pairs = declaredPairs(input.policies, input.now);
   const network = networkOf(
     input.observed,
@@ -68,11 +70,13 @@ export function proveSafe(plan: Plan, input: SafetyInput): Plan {
   const waiting = new Map<string, string>();
 
   const subnetWrites = plan.actions.filter((action) => action.write.operation === 'putSubnet');
+  const owed: { pair: Pair; touches: PlannedAction[] }[] = [];
   for (const pair of pairs) {
     const touches = touchingActions(pair, network, byResource, subnetWrites);
     if (!touches.some((action) => runnable.has(action.id))) continue;
     const before = reachable(network, pair.callerId, pair.calleeId);
     if (before === false) continue;
+    owed.push({ pair, touches });
     touches.sort((a, b) => position.get(a.id)! - position.get(b.id)!);
     for (;;) {
       const touching = touches.filter((action) => runnable.has(action.id));
@@ -88,15 +92,42 @@ export function proveSafe(plan: Plan, input: SafetyInput): Plan {
       conditions.push(...conditionsFor(victim, finding));
     }
   }
-  if (withheld.size === 0) return plan;
+  const guards = pathGuards(owed, network, runnable);
+  if (withheld.size === 0 && guards.size === 0) return plan;
   const actions = plan.actions.map((action): PlannedAction => {
     const finding = withheld.get(action.id);
     if (finding) return { ...action, enforcement: { apply: false, reason: 'unsafe', detail: finding.message } };
     const blockedBy = waiting.get(action.id);
     if (blockedBy && action.enforcement.apply) return { ...action, enforcement: { apply: false, reason: 'unsafe', detail: `waits for ${blockedBy}, which is not written: ${withheld.get(blockedBy)!.message}` } };
-    return action;
+    const pathGuard = guards.get(action.id);
+    return pathGuard ? { ...action, pathGuard } : action;
   });
   return { ...plan, actions, conditions: [...plan.conditions, ...conditions] };
+}
+
+/** Writes that can move a caller's calls or narrow what a callee admits; the others only widen. */
+const NARROWING: ReadonlySet<PlannedAction['kind']> = new Set(['callee.restrictAccess', 'caller.connectToSubnet', 'subnet.enableAppServiceAccess']);
+
+/**
+ * For every write that will run and could close an owed pair's path: the pairs it could close.
+ * The proof holds on the state observed; a portal edit during the tick (an endpoint removed, an
+ * integration dropped) changes where calls come from, so apply checks these pairs again on what
+ * is there right before the write. A subnet write moves only the callers integrated with it now.
+ */
+function pathGuards(owed: { pair: Pair; touches: PlannedAction[] }[], network: NetworkState, runnable: Set<string>): Map<string, GuardedPair[]> {
+  const guards = new Map<string, GuardedPair[]>();
+  for (const { pair, touches } of owed) {
+    const subnetId = network.callers.get(pair.callerId)?.integrationSubnetId;
+    for (const action of touches) {
+      if (!runnable.has(action.id) || !NARROWING.has(action.kind)) continue;
+      const resource = canonicalId(action.resourceId);
+      if (resource !== pair.callerId && resource !== pair.calleeId && resource !== subnetId) continue;
+      const list = guards.get(action.id) ?? [];
+      list.push({ callerId: pair.callerDisplayId, calleeId: pair.calleeDisplayId });
+      guards.set(action.id, list);
+    }
+  }
+  return guards;
 }
 
 function declaredPairs(policies: LockdownPolicy[], now: string): Pair[] {

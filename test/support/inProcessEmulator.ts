@@ -27,26 +27,29 @@ export interface InProcessEmulator {
   connection: ArmConnection;
   /** Runs `work` before the request `afterRequests` from now (a portal edit racing Lockdown's writes); no work: cancel. */
   beforeNextRequest(work?: () => Promise<unknown>, afterRequests?: number): void;
+  /** A write's outcome is in: its guard window is closed even if the write was never sent (the guard refused). */
+  endWindow(correlationId: string): void;
 }
 
 export function startInProcessEmulator(options: EmulatorOptions = {}): InProcessEmulator {
   const core = new EmulatorCore({ retryAfterSeconds: 0, throttle: false, lroMaxDurationMs: TICK_INTERVAL_IN_MS, identities: { [OPERATOR_TOKEN]: { caller: OPERATOR, principalType: 'ServicePrincipal' } }, ...options });
   core.baseUrl = BASE_URL;
   let scheduled: { work: () => Promise<unknown>; countdown: number } | undefined;
-  let previous = '';
+  // A write re-reads what it depends on just before it (its guard: the rules it replaces, the
+  // paths it could close), with the write's correlation id. A change landing between those reads
+  // and the write is not seen, a limit ARM sets (no transaction, no etag on site config; see the
+  // README). Racing edits land anywhere else: never while a guard window is open.
+  const windows = new Set<string>();
   const transport: HttpClient = {
     async sendRequest(request: PipelineRequest): Promise<PipelineResponse> {
-      const path = new URL(request.url).pathname.toLowerCase();
-      // Site config has no etag: a write re-reads the config just before it (the guard), and a
-      // change landing between that read and the write is lost, a limit ARM sets (see the
-      // README). Racing edits land anywhere else.
-      const guardedWrite = request.method !== 'GET' && path.endsWith('/config/web') && previous === `GET ${path}`;
-      previous = `${request.method} ${path}`;
-      if (scheduled && --scheduled.countdown <= 0 && !guardedWrite) {
+      const correlationId = request.headers.get('x-ms-correlation-request-id');
+      const write = request.method !== 'GET';
+      if (scheduled && --scheduled.countdown <= 0 && windows.size === 0) {
         const { work } = scheduled;
         scheduled = undefined;
         await work();
       }
+      if (correlationId && !write) windows.add(correlationId);
       const url = new URL(request.url);
       const headers: Record<string, string> = {};
       for (const [name, value] of request.headers) headers[name.toLowerCase()] = value;
@@ -57,6 +60,7 @@ export function startInProcessEmulator(options: EmulatorOptions = {}): InProcess
         rawBody: typeof request.body === 'string' ? request.body : '',
         baseUrl: BASE_URL,
       });
+      if (correlationId && write) windows.delete(correlationId);
       if (out.reset) throw new RestError('socket hang up', { code: 'ECONNRESET', request });
       const responseHeaders = createHttpHeaders();
       for (const [name, value] of Object.entries(out.headers)) responseHeaders.set(name, value);
@@ -72,6 +76,9 @@ export function startInProcessEmulator(options: EmulatorOptions = {}): InProcess
     connection,
     beforeNextRequest(work, afterRequests = 1) {
       scheduled = work ? { work, countdown: afterRequests } : undefined;
+    },
+    endWindow(correlationId) {
+      windows.delete(correlationId);
     },
   };
 }

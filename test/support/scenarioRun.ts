@@ -21,6 +21,8 @@ export interface Backend {
   port: AzurePort;
   /** Run `work` before the request `afterRequests` from now; no work: cancel. Absent: no racing edits. */
   beforeNextRequest?(work?: () => Promise<unknown>, afterRequests?: number): void;
+  /** A write's outcome is in: the window between its guard's reads and the write is closed. */
+  endWindow?(correlationId: string): void;
 }
 
 const PORTAL = 'portal@example.test';
@@ -30,7 +32,12 @@ async function tick(backend: Backend, policies: ReturnType<typeof policiesOf>, t
   const { observed, plan } = await observeAndPlan(backend.port, policies, { concurrency: 4 });
   // the policies as enforced: every slot of a callee is a callee of its own
   const enforced = withSlots(policies, observed);
-  const report = await apply(plan, backend.port, { retryDelayInMs: 0, maxAttempts: 3, concurrency: 4 });
+  const report = await apply(plan, backend.port, {
+    retryDelayInMs: 0,
+    maxAttempts: 3,
+    concurrency: 4,
+    onOutcome: (outcome) => outcome.correlationId && backend.endWindow?.(outcome.correlationId),
+  });
   return { plan, report, enforced };
 }
 

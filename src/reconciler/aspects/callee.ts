@@ -11,12 +11,12 @@ import type { LockdownPolicy } from '../policy/types';
 import type { SiteConfigPatch } from '../port';
 import { canonicalId, shortName } from '../resourceId';
 import { diffRuleSet, ownedMainRules } from './calleeRules';
-import { addCondition, addDraft, hasDraft, names, unavailable, type Blocker, type DiffContext } from './context';
+import { addCondition, addDraft, hasDraft, names, specOf, unavailable, type Blocker, type DiffContext } from './context';
 import { diffPublicAccess } from './publicAccess';
 import { diffScm } from './scm';
 
 export function diffCallee(context: DiffContext, calleeId: string, policies: LockdownPolicy[]): void {
-  const spec = policies[0].callees.find((callee) => callee.id === calleeId)!;
+  const spec = specOf(policies[0].callees, calleeId)!;
   const displayId = spec.displayId;
   const siteObservation = context.observed.sites.get(calleeId);
   const configObservation = context.observed.siteConfigs.get(calleeId);

@@ -1,5 +1,5 @@
 /** The callee's main-site rules: Lockdown's own rules for the desired policies, compared with what is there. */
-import { describeRule, isOwnedRule, ownedRules, ruleKey, type ExtraGrant, type SubnetGrant } from '../accessRules';
+import { describeRule, isOwnedRule, ownedRules, ruleKey, sameRulesInOrder, type ExtraGrant, type SubnetGrant } from '../accessRules';
 import type { AccessRule } from '../observed';
 import type { DriftAspect, FieldChange } from '../plan';
 import type { LockdownPolicy } from '../policy/types';
@@ -15,6 +15,7 @@ export interface RuleSetDiff {
 export function diffRuleSet(field: string, aspect: DriftAspect, observedRules: AccessRule[], owned: AccessRule[], exclusive: boolean): RuleSetDiff {
   const foreign = observedRules.filter((rule) => !isOwnedRule(rule));
   const desired = exclusive ? owned : [...owned, ...foreign];
+  if (sameRulesInOrder(observedRules, desired)) return { desired, changes: [], removed: [] };
   const observedKeys = new Set(observedRules.map(ruleKey));
   const desiredKeys = new Set(desired.map(ruleKey));
   const changes: FieldChange[] = [];

@@ -6,7 +6,7 @@
  */
 import type { LockdownPolicy } from '../policy/types';
 import { canonicalId, shortName, virtualNetworkOf } from '../resourceId';
-import { addCondition, addDraft, names, unavailable, type Blocker, type DiffContext } from './context';
+import { addCondition, addDraft, names, specOf, unavailable, type Blocker, type DiffContext } from './context';
 
 /** Plan tiers that cannot use regional VNet integration. */
 const TIERS_WITHOUT_VNET_INTEGRATION = new Set(['free', 'shared', 'dynamic']);
@@ -30,7 +30,7 @@ export function claimSubnetPlans(context: DiffContext): Map<string, string> {
 }
 
 export function diffCaller(context: DiffContext, callerId: string, policies: LockdownPolicy[]): void {
-  const displayId = policies[0].callers.find((caller) => caller.id === callerId)?.displayId ?? callerId;
+  const displayId = specOf(policies[0].callers, callerId)?.displayId ?? callerId;
   const blocker = callerBlocker(context, callerId, displayId, policies);
   if (blocker) {
     context.callerBlockers.set(callerId, blocker);

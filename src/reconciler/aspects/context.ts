@@ -33,7 +33,22 @@ export interface DiffContext {
   unchanged: string[];
 }
 
+const byId = new WeakMap<readonly { id: string }[], Map<string, { id: string }>>();
+
+/** The entry of a policy's callers or callees with this id: O(1) after one pass over the list (lists are never changed once loaded). */
+export function specOf<T extends { id: string }>(list: readonly T[], id: string): T | undefined {
+  if (list.length <= 8) return list.find((entry) => entry.id === id);
+  let entries = byId.get(list);
+  if (!entries) {
+    entries = new Map();
+    for (const entry of list) if (!entries.has(entry.id)) entries.set(entry.id, entry);
+    byId.set(list, entries);
+  }
+  return entries.get(id) as T | undefined;
+}
+
 export function names(policies: LockdownPolicy[]): string[] {
+  if (policies.length === 1) return [policies[0].name];
   return [...new Set(policies.map((policy) => policy.name))].sort();
 }
 

@@ -5,6 +5,7 @@
 import type { IpSecurityRestriction, Site, SiteConfigResource, WebSiteManagementClient } from '@azure/arm-appservice';
 import type { MonitorClient } from '@azure/arm-monitor';
 import type { NetworkManagementClient, Subnet, VirtualNetwork } from '@azure/arm-network';
+import type { OperationOptions } from '@azure/core-client';
 import type { HttpClient, PipelinePolicy, PipelineResponse } from '@azure/core-rest-pipeline';
 import { isImplicitRule, sameRules } from '../accessRules';
 import { ArmError, toArmError } from '../armError';
@@ -25,6 +26,12 @@ export interface ArmPortOptions {
    * Retry-After); apply retries ARM-level conflicts such as AnotherOperationInProgress on top.
    */
   retryOptions?: { maxRetries?: number; retryDelayInMs?: number; maxRetryDelayInMs?: number };
+}
+
+/** The SDK's per-call options: the abort signal, and the correlation id a write shares with the reads that guard it. */
+function sdkCall(options: PortCallOptions, headers: Record<string, string> = {}): OperationOptions {
+  const customHeaders = options.correlationId ? { ...headers, 'x-ms-correlation-request-id': options.correlationId } : headers;
+  return { abortSignal: options.abortSignal, ...(Object.keys(customHeaders).length > 0 ? { requestOptions: { customHeaders } } : {}) };
 }
 
 async function guarded<T>(resourceId: string, work: () => Promise<T>): Promise<T> {
@@ -202,9 +209,7 @@ export class ArmPort implements AzurePort {
     return guarded(virtualNetworkId, async () => {
       const parsed = parseResourceId(virtualNetworkId);
       if (!parsed) throw new ArmError(`not a resource id: ${virtualNetworkId}`, 'InvalidResourceId', undefined, 'fatal', virtualNetworkId);
-      const vnet = await this.#networkClient(parsed.subscriptionId).virtualNetworks.get(parsed.resourceGroup, parsed.names[0], {
-        abortSignal: options.abortSignal,
-      });
+      const vnet = await this.#networkClient(parsed.subscriptionId).virtualNetworks.get(parsed.resourceGroup, parsed.names[0], sdkCall(options));
       return toObservedVirtualNetwork(vnet, virtualNetworkId);
     });
   }
@@ -213,14 +218,14 @@ export class ArmPort implements AzurePort {
     return guarded(siteId, async () => {
       const { subscriptionId, resourceGroup, name, slot } = siteOrSlotParts(siteId);
       const webApps = this.#webClient(subscriptionId).webApps;
-      const call = { abortSignal: options.abortSignal };
+      const call = sdkCall(options);
       return toObservedSite(await (slot ? webApps.getSlot(resourceGroup, name, slot, call) : webApps.get(resourceGroup, name, call)), siteId);
     });
   }
 
   listSites(scope: ListScope, options: PortCallOptions = {}): Promise<ObservedSite[]> {
     const webApps = this.#webClient(scope.subscriptionId).webApps;
-    const call = { abortSignal: options.abortSignal };
+    const call = sdkCall(options);
     return listIn(scope, (group) => (group ? webApps.listByResourceGroup(group, call) : webApps.list(call)), (site, id) => toObservedSite(site, `${id}/providers/Microsoft.Web/sites/${site.name}`));
   }
 
@@ -228,7 +233,7 @@ export class ArmPort implements AzurePort {
     return guarded(siteId, async () => {
       const { subscriptionId, resourceGroup, name } = siteParts(siteId);
       const slots: ObservedSite[] = [];
-      for await (const slot of this.#webClient(subscriptionId).webApps.listSlots(resourceGroup, name, { abortSignal: options.abortSignal })) {
+      for await (const slot of this.#webClient(subscriptionId).webApps.listSlots(resourceGroup, name, sdkCall(options))) {
         slots.push(toObservedSite(slot, `${siteId}/slots/${slot.name?.split('/').pop()}`));
       }
       return slots;
@@ -237,7 +242,7 @@ export class ArmPort implements AzurePort {
 
   listVirtualNetworks(scope: ListScope, options: PortCallOptions = {}): Promise<ObservedVirtualNetwork[]> {
     const virtualNetworks = this.#networkClient(scope.subscriptionId).virtualNetworks;
-    const call = { abortSignal: options.abortSignal };
+    const call = sdkCall(options);
     return listIn(
       scope,
       (group) => (group ? virtualNetworks.list(group, call) : virtualNetworks.listAll(call)),
@@ -254,7 +259,7 @@ export class ArmPort implements AzurePort {
   getPlan(planId: string, options: PortCallOptions = {}): Promise<ObservedPlan> {
     return guarded(planId, async () => {
       const { subscriptionId, resourceGroup, name } = serverFarmParts(planId);
-      const plan = await this.#webClient(subscriptionId).appServicePlans.get(resourceGroup, name, { abortSignal: options.abortSignal });
+      const plan = await this.#webClient(subscriptionId).appServicePlans.get(resourceGroup, name, sdkCall(options));
       return { id: plan.id ?? planId, skuName: plan.sku?.name, skuTier: plan.sku?.tier };
     });
   }
@@ -263,9 +268,8 @@ export class ArmPort implements AzurePort {
     return guarded(subnetId, async () => {
       const { subscriptionId, resourceGroup, virtualNetwork, name } = subnetParts(subnetId);
       await this.#networkClient(subscriptionId).subnets.beginCreateOrUpdateAndWait(resourceGroup, virtualNetwork, name, body as Subnet, {
-        abortSignal: options.abortSignal,
+        ...sdkCall(options, options.ifMatch ? { 'If-Match': options.ifMatch } : {}),
         updateIntervalInMs: this.#pollIntervalInMs,
-        requestOptions: options.ifMatch ? { customHeaders: { 'If-Match': options.ifMatch } } : undefined,
       });
     });
   }
@@ -275,7 +279,7 @@ export class ArmPort implements AzurePort {
       const { subscriptionId, resourceGroup, name, slot } = siteOrSlotParts(siteId);
       const webApps = this.#webClient(subscriptionId).webApps;
       const connection = { subnetResourceId: subnetId, swiftSupported: true };
-      const call = { abortSignal: options.abortSignal };
+      const call = sdkCall(options);
       if (slot) await webApps.createOrUpdateSwiftVirtualNetworkConnectionWithCheckSlot(resourceGroup, name, slot, connection, call);
       else await webApps.createOrUpdateSwiftVirtualNetworkConnectionWithCheck(resourceGroup, name, connection, call);
     });
@@ -303,8 +307,8 @@ export class ArmPort implements AzurePort {
       if (patch.scmUseMain !== undefined) config.scmIpSecurityRestrictionsUseMain = patch.scmUseMain;
       if (patch.vnetRouteAllEnabled !== undefined) config.vnetRouteAllEnabled = patch.vnetRouteAllEnabled;
       if (patch.publicNetworkAccess !== undefined) config.publicNetworkAccess = patch.publicNetworkAccess;
-      if (slot) await this.#webClient(subscriptionId).webApps.updateConfigurationSlot(resourceGroup, name, slot, config, { abortSignal: options.abortSignal });
-      else await this.#webClient(subscriptionId).webApps.updateConfiguration(resourceGroup, name, config, { abortSignal: options.abortSignal });
+      if (slot) await this.#webClient(subscriptionId).webApps.updateConfigurationSlot(resourceGroup, name, slot, config, sdkCall(options));
+      else await this.#webClient(subscriptionId).webApps.updateConfiguration(resourceGroup, name, config, sdkCall(options));
     });
   }
 
@@ -312,7 +316,7 @@ export class ArmPort implements AzurePort {
   #readSiteConfig(siteId: string, options: PortCallOptions): Promise<SiteConfigResource> {
     const { subscriptionId, resourceGroup, name, slot } = siteOrSlotParts(siteId);
     const webApps = this.#webClient(subscriptionId).webApps;
-    const call = { abortSignal: options.abortSignal };
+    const call = sdkCall(options);
     return slot ? webApps.getConfigurationSlot(resourceGroup, name, slot, call) : webApps.getConfiguration(resourceGroup, name, call);
   }
 
@@ -325,7 +329,7 @@ export class ArmPort implements AzurePort {
       const filter = `eventTimestamp ge '${fromIso}' and eventTimestamp le '${toIso}' and resourceGroupName eq '${parsed.resourceGroup}'`;
       const wanted = canonicalId(resourceId);
       const records: ActivityRecord[] = [];
-      for await (const event of this.#monitorClient(parsed.subscriptionId).activityLogs.list(filter, { abortSignal: options.abortSignal })) {
+      for await (const event of this.#monitorClient(parsed.subscriptionId).activityLogs.list(filter, sdkCall(options))) {
         const eventResource = event.resourceId ? canonicalId(event.resourceId) : '';
         if (eventResource !== wanted && !eventResource.startsWith(`${wanted}/`)) continue;
         records.push({
