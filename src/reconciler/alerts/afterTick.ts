@@ -9,7 +9,7 @@ import { runAlerting, type AlertingOptions, type AlertingReport } from './alerti
 import { driftEvents } from './driftEvents';
 import { readAlertSettings, sinksFromSettings, type AlertSettings } from './settings';
 import { updatePairStatus } from './status';
-import { TableAlertStore, type AlertStore } from './store';
+import { storeFromSettings, type AlertStore } from '../state/store';
 
 export interface AfterTickOptions {
   port: Pick<AzurePort, 'listActivity'>;
@@ -38,10 +38,6 @@ export interface AfterTickReport {
 export function errorFields(error: unknown): { name: string; code?: string; statusCode?: number; message: string } {
   const value = error as { name?: string; code?: string; statusCode?: number; message?: string };
   return { name: value?.name ?? 'Error', code: value?.code, statusCode: value?.statusCode, message: String(value?.message ?? error) };
-}
-
-export function storeFromSettings(settings: AlertSettings): AlertStore | undefined {
-  return settings.state ? new TableAlertStore(settings.state, { tables: settings.tables }) : undefined;
 }
 
 export async function afterTick(report: TickReport, options: AfterTickOptions): Promise<AfterTickReport> {

@@ -17,7 +17,7 @@ import { ActorLookup } from './actor';
 import { driftEvents, inSyncResources, judgedResources } from './driftEvents';
 import { alertGroupKey, alertMessage } from './message';
 import { deliver, type AlertSink, type DeliverOptions } from './sinks/sink';
-import type { AlertDelivery, AlertStore, DriftRecord, Stored } from './store';
+import type { AlertDelivery, AlertStore, DriftRecord, Stored } from '../state/store';
 import { carriesOpened, isClaimedByAnother, isUndelivered, planTransitions, type Transition } from './transitions';
 import { driftFacts, type Actor, type ActorFound, type AlertKind, type DriftEvent, type HistoryEntry } from './types';
 

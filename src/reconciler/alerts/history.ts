@@ -4,7 +4,7 @@ import { shortName } from '../resourceId';
 import { describeActor } from './message';
 import { matchesPair, pairName } from './pairs';
 import { conditionOf } from './status';
-import type { AlertStore } from './store';
+import type { AlertStore } from '../state/store';
 import type { HistoryEntry, PairStatus } from './types';
 
 export const STATUS_FORMAT_VERSION = 1;

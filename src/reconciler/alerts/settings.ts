@@ -9,7 +9,7 @@ import type { AlertSink, DeliverOptions } from './sinks/sink';
 import { slackSink } from './sinks/slack';
 import { teamsSink } from './sinks/teams';
 import { WebhookSink } from './sinks/webhook';
-import { DEFAULT_TABLES, stateConnectionFromSettings, type StateConnection } from './store';
+import { DEFAULT_TABLES, stateConnectionFromSettings, type StateConnection } from '../state/store';
 import { DEFAULT_RENOTIFY_MINUTES } from './transitions';
 
 export interface AlertSettings {

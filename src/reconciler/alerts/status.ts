@@ -8,7 +8,7 @@ import type { PlanCondition } from '../plan';
 import { canonicalId, shortName } from '../resourceId';
 import type { TickReport } from '../tick';
 import { pairKey } from './pairs';
-import type { AlertStore, Stored } from './store';
+import type { AlertStore, Stored } from '../state/store';
 import type { Condition, ConditionType, DriftEvent, PairStatus } from './types';
 
 const CONDITION_TYPES: ConditionType[] = ['Ready', 'Drifted', 'Degraded'];
