@@ -4,7 +4,7 @@
  * present (plan --detailed-exitcode only).
  */
 import { parseArgs } from 'node:util';
-import { readHistory, readStatus, renderHistoryText, renderStatusTable } from '../reconciler/alerts/history';
+import { readHistory, readStatus, renderHistoryText, renderStatusTable } from '../reconciler/status/history';
 import { readAlertSettings } from '../reconciler/alerts/settings';
 import { storeFromSettings, type AlertStore } from '../reconciler/state/store';
 import { booleanSetting } from '../reconciler/alerts/settings';

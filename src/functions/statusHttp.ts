@@ -4,7 +4,7 @@
  */
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { errorFields } from '../reconciler/alerts/afterTick';
-import { readStatus } from '../reconciler/alerts/history';
+import { readStatus } from '../reconciler/status/history';
 import { readAlertSettings } from '../reconciler/alerts/settings';
 import { storeFromSettings, type AlertStore } from '../reconciler/state/store';
 

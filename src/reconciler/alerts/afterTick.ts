@@ -8,7 +8,7 @@ import type { TickReport } from '../tick';
 import { runAlerting, type AlertingOptions, type AlertingReport } from './alerting';
 import { driftEvents } from './driftEvents';
 import { readAlertSettings, sinksFromSettings, type AlertSettings } from './settings';
-import { updatePairStatus } from './status';
+import { updatePairStatus } from '../status/pairStatus';
 import { storeFromSettings, type AlertStore } from '../state/store';
 
 export interface AfterTickOptions {

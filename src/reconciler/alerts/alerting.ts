@@ -19,7 +19,8 @@ import { alertGroupKey, alertMessage } from './message';
 import { deliver, type AlertSink, type DeliverOptions } from './sinks/sink';
 import type { AlertDelivery, AlertStore, DriftRecord, Stored } from '../state/store';
 import { carriesOpened, isClaimedByAnother, isUndelivered, planTransitions, type Transition } from './transitions';
-import { driftFacts, type Actor, type ActorFound, type AlertKind, type DriftEvent, type HistoryEntry } from './types';
+import type { HistoryEntry } from '../status/types';
+import { driftFacts, type Actor, type ActorFound, type AlertKind, type DriftEvent } from './types';
 
 export interface AlertingOptions {
   store: AlertStore;

@@ -12,7 +12,8 @@ import type { TableClient, TableEntity, TableEntityResult } from '@azure/data-ta
 import type { TokenCredential } from '@azure/core-auth';
 import { LazyDefaultAzureCredential } from '../azure/connection';
 import { dataTablesSdk } from '../azure/sdk';
-import type { Actor, AlertKind, DriftFacts, HistoryEntry, PairStatus } from '../alerts/types';
+import type { Actor, AlertKind, DriftFacts } from '../alerts/types';
+import type { HistoryEntry, PairStatus } from '../status/types';
 
 export type SinkDeliveryState = 'pending' | 'delivered' | 'abandoned';
 

@@ -1,9 +1,9 @@
 /** `lockdown history <policy|pair>` and `lockdown status`: reading and rendering the store. */
 import { formatValue } from '../render/values';
 import { shortName } from '../resourceId';
-import { describeActor } from './message';
-import { matchesPair, pairName } from './pairs';
-import { conditionOf } from './status';
+import { describeActor } from '../alerts/message';
+import { matchesPair, pairName } from '../alerts/pairs';
+import { conditionOf } from './pairStatus';
 import type { AlertStore } from '../state/store';
 import type { HistoryEntry, PairStatus } from './types';
 
