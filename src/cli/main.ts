@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { readHistory, readStatus, renderHistoryText, renderStatusTable } from '../reconciler/status/history';
 import { readAlertSettings } from '../reconciler/alerts/settings';
 import { storeFromSettings, type AlertStore } from '../reconciler/state/store';
-import { booleanSetting } from '../reconciler/alerts/settings';
+import { booleanSetting } from '../reconciler/settings';
 import { createLogger } from '../reconciler/logger';
 import { formatProblem } from '../reconciler/policy/format';
 import { loadPolicies } from '../reconciler/policy/load';
