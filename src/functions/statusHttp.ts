@@ -3,7 +3,7 @@
  * every pair's conditions, last reconcile time and observed generation, from Table Storage.
  */
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
-import { errorFields } from '../reconciler/alerts/afterTick';
+import { errorFields } from '../reconciler/logger';
 import { readStatus } from '../reconciler/status/history';
 import { readAlertSettings } from '../reconciler/alerts/settings';
 import { storeFromSettings, type AlertStore } from '../reconciler/state/store';

@@ -2,7 +2,7 @@
  * What the timer runs after each tick: alerting, then pair status. Each step is guarded:
  * a failure is logged and never fails the tick (the reconcile already happened).
  */
-import type { Logger } from '../logger';
+import { errorFields, type Logger } from '../logger';
 import type { AzurePort } from '../port';
 import type { TickReport } from '../tick';
 import { runAlerting, type AlertingOptions, type AlertingReport } from './alerting';
@@ -32,12 +32,6 @@ export interface AfterTickReport {
   /** Steps that failed (already logged). */
   failed: ('settings' | 'alerting' | 'status')[];
   disabled?: string;
-}
-
-/** Only what helps: SDK errors carry the request (and its signed headers), which must not be logged. */
-export function errorFields(error: unknown): { name: string; code?: string; statusCode?: number; message: string } {
-  const value = error as { name?: string; code?: string; statusCode?: number; message?: string };
-  return { name: value?.name ?? 'Error', code: value?.code, statusCode: value?.statusCode, message: String(value?.message ?? error) };
 }
 
 export async function afterTick(report: TickReport, options: AfterTickOptions): Promise<AfterTickReport> {
