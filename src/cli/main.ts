@@ -4,11 +4,10 @@
  * present (plan --detailed-exitcode only).
  */
 import { parseArgs } from 'node:util';
-import { storeFromSettings } from '../reconciler/alerts/afterTick';
-import { readHistory, readStatus, renderHistoryText, renderStatusTable } from '../reconciler/alerts/history';
+import { readHistory, readStatus, renderHistoryText, renderStatusTable } from '../reconciler/status/history';
 import { readAlertSettings } from '../reconciler/alerts/settings';
-import type { AlertStore } from '../reconciler/alerts/store';
-import { booleanSetting } from '../reconciler/alerts/settings';
+import { storeFromSettings, type AlertStore } from '../reconciler/state/store';
+import { booleanSetting } from '../reconciler/settings';
 import { createLogger } from '../reconciler/logger';
 import { formatProblem } from '../reconciler/policy/format';
 import { loadPolicies } from '../reconciler/policy/load';

@@ -3,12 +3,12 @@
  * (the timer trigger's own singleton lock covers scale-out).
  */
 import type { InvocationContext, Timer } from '@azure/functions';
-import { afterTick, errorFields, type AfterTickReport } from '../reconciler/alerts/afterTick';
+import { afterTick, type AfterTickReport } from '../reconciler/alerts/afterTick';
 import { readAlertSettings } from '../reconciler/alerts/settings';
 import { connectionFromSettings } from '../reconciler/azure/connection';
 import { portFromSettings } from '../reconciler/azure/observationSource';
 import { acquireEveryGroup, type Lease, type LeaseStore } from '../reconciler/events/lease';
-import { createLogger, type Logger } from '../reconciler/logger';
+import { createLogger, errorFields, type Logger } from '../reconciler/logger';
 import { runTick, type TickReport } from '../reconciler/tick';
 import { hostLogStream } from './hostLogStream';
 import { readPolicyRevision } from './policyRevision';

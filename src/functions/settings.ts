@@ -1,7 +1,7 @@
 /** The Function's app settings, read once per invocation, with their defaults. */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { booleanSetting } from '../reconciler/alerts/settings';
+import { booleanSetting } from '../reconciler/settings';
 
 export interface ReconcilerSettings {
   schedule: string;

@@ -3,10 +3,10 @@
  * every pair's conditions, last reconcile time and observed generation, from Table Storage.
  */
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
-import { errorFields, storeFromSettings } from '../reconciler/alerts/afterTick';
-import { readStatus } from '../reconciler/alerts/history';
+import { errorFields } from '../reconciler/logger';
+import { readStatus } from '../reconciler/status/history';
 import { readAlertSettings } from '../reconciler/alerts/settings';
-import type { AlertStore } from '../reconciler/alerts/store';
+import { storeFromSettings, type AlertStore } from '../reconciler/state/store';
 
 export async function statusHttp(_request: HttpRequest, context: InvocationContext, store?: AlertStore): Promise<HttpResponseInit> {
   const stateStore = store ?? storeFromSettings(readAlertSettings());

@@ -41,6 +41,12 @@ export function scrubSecrets(text: string): string {
   );
 }
 
+/** An error as log fields, only what helps: SDK errors carry the request (and its signed headers), which must not be logged. */
+export function errorFields(error: unknown): { name: string; code?: string; statusCode?: number; message: string } {
+  const value = error as { name?: string; code?: string; statusCode?: number; message?: string };
+  return { name: value?.name ?? 'Error', code: value?.code, statusCode: value?.statusCode, message: String(value?.message ?? error) };
+}
+
 function scrubDeep(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return scrubSecrets(value);
   if (depth > 8 || value === null || typeof value !== 'object') return value;

@@ -4,7 +4,7 @@
  */
 import { runAlerting } from '../../src/reconciler/alerts/alerting';
 import { SinkError, type AlertSink } from '../../src/reconciler/alerts/sinks/sink';
-import { TableAlertStore } from '../../src/reconciler/alerts/store';
+import { TableAlertStore } from '../../src/reconciler/state/store';
 import type { AlertMessage } from '../../src/reconciler/alerts/types';
 import { createLogger } from '../../src/reconciler/logger';
 import type { ActivityRecord } from '../../src/reconciler/port';

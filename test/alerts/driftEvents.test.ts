@@ -1,6 +1,6 @@
 /** Drift events and pair status from a tick report: pure, from the diff of small worlds. */
 import { driftEvents } from '../../src/reconciler/alerts/driftEvents';
-import { computePairStatus } from '../../src/reconciler/alerts/status';
+import { computePairStatus } from '../../src/reconciler/status/pairStatus';
 import type { ApplyReport } from '../../src/reconciler/apply';
 import { diff } from '../../src/reconciler/diff';
 import { applyModes } from '../../src/reconciler/modes';

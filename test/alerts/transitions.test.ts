@@ -1,5 +1,5 @@
 /** Alert on transitions, not on every tick: the pure rules, one row per case. */
-import type { AlertDelivery, DriftRecord } from '../../src/reconciler/alerts/store';
+import type { AlertDelivery, DriftRecord } from '../../src/reconciler/state/store';
 import { planTransitions, type TransitionInput } from '../../src/reconciler/alerts/transitions';
 import type { DriftEvent } from '../../src/reconciler/alerts/types';
 import { at, driftEvent, driftRecord, PAYMENTS_ID as PAYMENTS } from '../support/driftFixtures';

@@ -7,7 +7,7 @@ import { startAlertWorld, type AlertWorld } from '../support/alertHarness';
 import { demoTopology, ids, pairPolicy, startEmulatorWorld, type EmulatorWorld } from '../support/emulatorWorld';
 import { safetyViolations } from '../support/safetyProperties';
 import { driftEvents } from '../../src/reconciler/alerts/driftEvents';
-import { computePairStatus } from '../../src/reconciler/alerts/status';
+import { computePairStatus } from '../../src/reconciler/status/pairStatus';
 import { actionSummary } from '../../src/reconciler/render/summary';
 import { canonicalId } from '../../src/reconciler/resourceId';
 

@@ -9,7 +9,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterTick, type AfterTickReport } from '../../src/reconciler/alerts/afterTick';
 import { readAlertSettings, type AlertSettings } from '../../src/reconciler/alerts/settings';
-import { TableAlertStore } from '../../src/reconciler/alerts/store';
+import { TableAlertStore } from '../../src/reconciler/state/store';
 import { createLogger, type Logger } from '../../src/reconciler/logger';
 import type { TickReport } from '../../src/reconciler/tick';
 import { AdvancingClock } from '../../emulator/src/index';

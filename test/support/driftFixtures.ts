@@ -1,6 +1,7 @@
 /** One drift, the default action of payments-func opened to Allow, in the shapes alerting keeps it. */
-import type { DriftRecord } from '../../src/reconciler/alerts/store';
-import type { DriftEvent, DriftFacts, HistoryEntry, PairRef } from '../../src/reconciler/alerts/types';
+import type { DriftRecord } from '../../src/reconciler/state/store';
+import type { DriftEvent, DriftFacts, PairRef } from '../../src/reconciler/alerts/types';
+import type { HistoryEntry } from '../../src/reconciler/status/types';
 
 export const PAYMENTS_ID = '/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/fn/providers/Microsoft.Web/sites/payments-func';
 export const ORDERS_TO_PAYMENTS: PairRef = {

@@ -2,14 +2,14 @@
  * What the timer runs after each tick: alerting, then pair status. Each step is guarded:
  * a failure is logged and never fails the tick (the reconcile already happened).
  */
-import type { Logger } from '../logger';
+import { errorFields, type Logger } from '../logger';
 import type { AzurePort } from '../port';
 import type { TickReport } from '../tick';
 import { runAlerting, type AlertingOptions, type AlertingReport } from './alerting';
 import { driftEvents } from './driftEvents';
 import { readAlertSettings, sinksFromSettings, type AlertSettings } from './settings';
-import { updatePairStatus } from './status';
-import { TableAlertStore, type AlertStore } from './store';
+import { updatePairStatus } from '../status/pairStatus';
+import { storeFromSettings, type AlertStore } from '../state/store';
 
 export interface AfterTickOptions {
   port: Pick<AzurePort, 'listActivity'>;
@@ -32,16 +32,6 @@ export interface AfterTickReport {
   /** Steps that failed (already logged). */
   failed: ('settings' | 'alerting' | 'status')[];
   disabled?: string;
-}
-
-/** Only what helps: SDK errors carry the request (and its signed headers), which must not be logged. */
-export function errorFields(error: unknown): { name: string; code?: string; statusCode?: number; message: string } {
-  const value = error as { name?: string; code?: string; statusCode?: number; message?: string };
-  return { name: value?.name ?? 'Error', code: value?.code, statusCode: value?.statusCode, message: String(value?.message ?? error) };
-}
-
-export function storeFromSettings(settings: AlertSettings): AlertStore | undefined {
-  return settings.state ? new TableAlertStore(settings.state, { tables: settings.tables }) : undefined;
 }
 
 export async function afterTick(report: TickReport, options: AfterTickOptions): Promise<AfterTickReport> {

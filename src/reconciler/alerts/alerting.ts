@@ -17,9 +17,10 @@ import { ActorLookup } from './actor';
 import { driftEvents, inSyncResources, judgedResources } from './driftEvents';
 import { alertGroupKey, alertMessage } from './message';
 import { deliver, type AlertSink, type DeliverOptions } from './sinks/sink';
-import type { AlertDelivery, AlertStore, DriftRecord, Stored } from './store';
+import type { AlertDelivery, AlertStore, DriftRecord, Stored } from '../state/store';
 import { carriesOpened, isClaimedByAnother, isUndelivered, planTransitions, type Transition } from './transitions';
-import { driftFacts, type Actor, type ActorFound, type AlertKind, type DriftEvent, type HistoryEntry } from './types';
+import type { HistoryEntry } from '../status/types';
+import { driftFacts, type Actor, type ActorFound, type AlertKind, type DriftEvent } from './types';
 
 export interface AlertingOptions {
   store: AlertStore;
@@ -127,207 +128,297 @@ export function isWaitingForActor(record: DriftRecord, now: string, actorWaitInM
   );
 }
 
+/** What every step of a pass reads and none changes. */
+interface Pass {
+  readonly options: AlertingOptions;
+  readonly log: Logger;
+  readonly clock: () => Date;
+  /** The pass's one "now" (ISO). */
+  readonly now: string;
+  /** Names this run in claims. */
+  readonly runId: string;
+  readonly actors: ActorLookup;
+  /** Last in-sync observation of each resource (canonical id), as the store had it before the pass. */
+  readonly inSync: ReadonlyMap<string, string>;
+}
+
+/** A drift whose Activity Log lookup was not made this pass (the deadline): it is looked up next tick. */
+type DeferredLookup = Pick<DriftRecord, 'key' | 'resourceId'>;
+
 export async function runAlerting(report: TickReport, options: AlertingOptions): Promise<AlertingReport> {
+  const events = driftEvents(report);
+  const { pass, stored, rows } = await startPass(report, options);
+  const transitions = planPassTransitions(report, events, stored, pass);
+  const deferredOnOpen = await writeTransitions(transitions, rows, pass);
+  const deferredOnRetry = await lookUpHeldActors(rows, pass);
+  const due = dueChanges(rows, pass);
+  const delivery = await deliverChanges(due.changes, rows, pass);
+  const deferredLookups = [...deferredOnOpen, ...deferredOnRetry];
+  await markInSync(options.store, report, deferredLookups);
+  const leftForNextTick = leftOver(deferredLookups, due.notStarted + delivery.deferred);
+  if (leftForNextTick) warnLeftOver(pass.log, leftForNextTick);
+  return {
+    events,
+    transitions: countByType(transitions),
+    delivered: delivery.delivered,
+    pending: due.held + due.notStarted + delivery.pending,
+    conflicts: rows.conflicts,
+    ...(leftForNextTick ? { leftForNextTick } : {}),
+  };
+}
+
+/** The drift records of the pass as last read or written, with their ETags. */
+class DriftRows {
+  readonly #rows: Map<string, Stored<DriftRecord>>;
+  /** Writes another run won. */
+  conflicts = 0;
+
+  constructor(
+    private readonly store: AlertStore,
+    private readonly log: Logger,
+    stored: Stored<DriftRecord>[],
+  ) {
+    this.#rows = new Map(stored.map((row) => [row.value.key, row]));
+  }
+
+  get(key: string): Stored<DriftRecord> | undefined {
+    return this.#rows.get(key);
+  }
+
+  /** A copy: writes during the walk do not disturb it. */
+  list(): Stored<DriftRecord>[] {
+    return [...this.#rows.values()];
+  }
+
+  /** Create-if-absent (no etag) or If-Match; a conflict drops the record from this pass. */
+  async write(record: DriftRecord, etag: string | undefined): Promise<boolean> {
+    const written = etag === undefined ? await this.store.createDrift(record) : await this.store.replaceDrift(record, etag);
+    if (!written.ok) {
+      this.conflicts++;
+      this.log.debug({ event: 'lockdown.alertConflict', driftKey: record.key }, 'another run changed this drift record first; skipped');
+      this.#rows.delete(record.key);
+      return false;
+    }
+    this.#rows.set(record.key, { value: record, etag: written.etag });
+    return true;
+  }
+
+  async delete(key: string, etag: string): Promise<void> {
+    if (await this.store.deleteDrift(key, etag)) this.#rows.delete(key);
+  }
+}
+
+async function startPass(report: TickReport, options: AlertingOptions): Promise<{ pass: Pass; stored: Stored<DriftRecord>[]; rows: DriftRows }> {
   const clock = options.now ?? (() => new Date());
   const runId = options.runId ?? randomUUID();
   const log = options.logger.child({ tickId: report.tickId });
-  const { store } = options;
   const now = clock().toISOString();
-  const events = driftEvents(report);
-  const [stored, inSync] = await Promise.all([store.listDrift(), store.listInSync()]);
-  const current = new Map<string, Stored<DriftRecord>>(stored.map((row) => [row.value.key, row]));
-  const actors = new ActorLookup(options.port, {
-    now,
-    ownCallers: options.ownCallers,
-    ingestionGraceInMs: options.actorWaitInMs,
-    abortSignal: options.abortSignal,
-  });
-  const result: AlertingReport = { events, transitions: { open: 0, persist: 0, remind: 0, resolve: 0, purge: 0 }, delivered: [], pending: 0, conflicts: 0 };
-  const pastDeadline = () => isPastDeadline(options);
-  const leftOver = (): LeftForNextTick => (result.leftForNextTick ??= { deliveries: 0, actorLookups: 0 });
-  /** Resources whose actor lookup was deferred: their lastInSyncAt must not move yet (the next lookup needs it). */
-  const deferredResources = new Set<string>();
-  /** Drift keys whose actor lookup was not made this pass. */
-  const deferredLookups = new Set<string>();
-  const deferLookup = (record: Pick<DriftRecord, 'key' | 'resourceId'>): void => {
-    deferredLookups.add(record.key);
-    leftOver().actorLookups = deferredLookups.size;
-    deferredResources.add(canonicalId(record.resourceId));
-  };
+  const [stored, inSync] = await Promise.all([options.store.listDrift(), options.store.listInSync()]);
+  const actors = new ActorLookup(options.port, { now, ownCallers: options.ownCallers, ingestionGraceInMs: options.actorWaitInMs, abortSignal: options.abortSignal });
+  return { pass: { options, log, clock, now, runId, actors, inSync }, stored, rows: new DriftRows(options.store, log, stored) };
+}
 
-  const write = async (record: DriftRecord, etag: string | undefined): Promise<boolean> => {
-    const written = etag === undefined ? await store.createDrift(record) : await store.replaceDrift(record, etag);
-    if (!written.ok) {
-      result.conflicts++;
-      log.debug({ event: 'lockdown.alertConflict', driftKey: record.key }, 'another run changed this drift record first; skipped');
-      current.delete(record.key);
-      return false;
-    }
-    current.set(record.key, { value: record, etag: written.etag });
-    return true;
-  };
-
-  /**
-   * The last in-sync observation before a drift found at `detectedAt`: what the record kept
-   * when it was opened, else the store's (only if it is before the drift: after a repair it
-   * has moved on to the repair).
-   */
-  const inSyncBefore = (record: Pick<DriftRecord, 'resourceId' | 'lastInSyncAt'>, detectedAt: string): string | undefined => {
-    if (record.lastInSyncAt !== undefined) return record.lastInSyncAt;
-    const known = inSync.get(canonicalId(record.resourceId));
-    return known !== undefined && Date.parse(known) < Date.parse(detectedAt) ? known : undefined;
-  };
-
-  /** Searches from the last in-sync observation before the drift to the observation that found it (its first detection). */
-  const lookupActor = async (record: Pick<DriftRecord, 'key' | 'resourceId' | 'aspect' | 'firstDetectedAt' | 'lastInSyncAt'>): Promise<Actor> => {
-    const deferred = (): Actor => {
-      deferLookup(record);
-      return { unknown: true, why: 'notYetIngested', detail: DEFERRED_ACTOR_DETAIL };
-    };
-    if (pastDeadline()) return deferred();
-    const detectedAt = record.firstDetectedAt;
-    const actor = await actors.lookup({ resourceId: record.resourceId, aspect: record.aspect, lastInSyncAt: inSyncBefore(record, detectedAt), detectedAt, firstDetectedAt: detectedAt });
-    // A query the abort cut short is not an answer: ask again next tick.
-    return actor.unknown && actor.why === 'lookupFailed' && options.abortSignal?.aborted ? deferred() : actor;
-  };
-
-  // 1. Transitions, each one conditional write.
-  const transitions = planTransitions({
+function planPassTransitions(report: TickReport, events: DriftEvent[], stored: Stored<DriftRecord>[], pass: Pass): Transition[] {
+  return planTransitions({
     records: stored.map((row) => row.value),
     events,
     judged: judgedResources(report),
     policies: new Set(report.policies.policies.map((policy) => policy.name)),
     observedAt: report.observedAt ?? report.startedAt,
     repairedAt: report.finishedAt,
-    now,
-    renotifyAfterInMs: options.renotifyAfterInMs,
+    now: pass.now,
+    renotifyAfterInMs: pass.options.renotifyAfterInMs,
   });
-  await mapWithConcurrency(transitions, 4, async (transition) => {
-    result.transitions[transition.type]++;
-    const previous = current.get(transition.key);
-    switch (transition.type) {
-      case 'open': {
-        const { event } = transition;
-        const lastInSyncAt = inSyncBefore({ resourceId: event.resourceId }, event.detectedAt);
-        const actor =
-          options.knownActors?.get(canonicalId(event.resourceId)) ??
-          (await lookupActor({ ...event, firstDetectedAt: event.detectedAt, ...(lastInSyncAt ? { lastInSyncAt } : {}) }));
-        const record: DriftRecord = {
-          key: event.key,
-          policy: event.policy,
-          resourceId: event.resourceId,
-          aspect: event.aspect,
-          field: event.field,
-          symbol: event.symbol,
-          ...fromEvent(event),
-          firstDetectedAt: event.detectedAt,
-          ...(transition.repairedAt ? { resolvedAt: transition.repairedAt } : {}),
-          ...(lastInSyncAt ? { lastInSyncAt } : {}),
-          actor,
-          alert: newAlert('opened', now, options.sinks),
-        };
-        if (await write(record, transition.replaces ? previous?.etag : undefined)) {
-          const history = historyEntry(record, 'detected');
-          await store.putHistory(history.id, history.entry);
-          if (record.resolvedAt) {
-            const resolved = historyEntry(record, 'resolved');
-            await store.putHistory(resolved.id, resolved.entry);
-          }
-        }
-        return;
-      }
-      case 'persist':
-      case 'remind': {
-        const record: DriftRecord = { ...transition.record, ...fromEvent(transition.event) };
-        if (transition.type === 'remind') record.alert = newAlert('reminder', now, options.sinks);
-        await write(record, previous?.etag);
-        return;
-      }
-      case 'resolve': {
-        const record: DriftRecord = {
-          ...transition.record,
-          ...(transition.event ? fromEvent(transition.event) : {}),
-          ...(transition.how === 'repaired' ? { action: 'repaired' as const, reason: undefined } : {}),
-          resolvedAt: transition.resolvedAt,
-          alert: resolvedAlert(transition.record.alert, now, options.sinks),
-        };
-        if (await write(record, previous?.etag)) {
-          const history = historyEntry(record, 'resolved');
-          await store.putHistory(history.id, history.entry);
-        }
-        return;
-      }
-      case 'purge':
-        if (previous && (await store.deleteDrift(transition.key, previous.etag))) current.delete(transition.key);
-        return;
-    }
-  });
+}
 
-  // 2. Alerts waiting for their actor: ask the Activity Log again.
-  for (const row of [...current.values()]) {
+function countByType(transitions: Transition[]): AlertingReport['transitions'] {
+  const counts: AlertingReport['transitions'] = { open: 0, persist: 0, remind: 0, resolve: 0, purge: 0 };
+  for (const transition of transitions) counts[transition.type]++;
+  return counts;
+}
+
+/** 1. Transitions, each one conditional write. Answers the actor lookups the deadline cut. */
+async function writeTransitions(transitions: Transition[], rows: DriftRows, pass: Pass): Promise<DeferredLookup[]> {
+  const deferred = await mapWithConcurrency(transitions, 4, (transition) => writeTransition(transition, rows, pass));
+  return deferred.filter((lookup): lookup is DeferredLookup => lookup !== undefined);
+}
+
+async function writeTransition(transition: Transition, rows: DriftRows, pass: Pass): Promise<DeferredLookup | undefined> {
+  const previous = rows.get(transition.key);
+  const { store, sinks } = pass.options;
+  switch (transition.type) {
+    case 'open':
+      return openDrift(transition, previous, rows, pass);
+    case 'persist':
+    case 'remind': {
+      const record: DriftRecord = { ...transition.record, ...fromEvent(transition.event) };
+      if (transition.type === 'remind') record.alert = newAlert('reminder', pass.now, sinks);
+      await rows.write(record, previous?.etag);
+      return undefined;
+    }
+    case 'resolve': {
+      const record: DriftRecord = {
+        ...transition.record,
+        ...(transition.event ? fromEvent(transition.event) : {}),
+        ...(transition.how === 'repaired' ? { action: 'repaired' as const, reason: undefined } : {}),
+        resolvedAt: transition.resolvedAt,
+        alert: resolvedAlert(transition.record.alert, pass.now, sinks),
+      };
+      if (await rows.write(record, previous?.etag)) await putHistory(store, record, ['resolved']);
+      return undefined;
+    }
+    case 'purge':
+      if (previous) await rows.delete(transition.key, previous.etag);
+      return undefined;
+  }
+}
+
+/** A new drift record, with its actor (from a resource-write event, else the Activity Log) and an "opened" alert. */
+async function openDrift(transition: Extract<Transition, { type: 'open' }>, previous: Stored<DriftRecord> | undefined, rows: DriftRows, pass: Pass): Promise<DeferredLookup | undefined> {
+  const { event } = transition;
+  const lastInSyncAt = inSyncBefore({ resourceId: event.resourceId }, event.detectedAt, pass.inSync);
+  const known = pass.options.knownActors?.get(canonicalId(event.resourceId));
+  const found = known ? { actor: known } : await findActor({ ...event, firstDetectedAt: event.detectedAt, ...(lastInSyncAt ? { lastInSyncAt } : {}) }, pass);
+  const record: DriftRecord = {
+    key: event.key,
+    policy: event.policy,
+    resourceId: event.resourceId,
+    aspect: event.aspect,
+    field: event.field,
+    symbol: event.symbol,
+    ...fromEvent(event),
+    firstDetectedAt: event.detectedAt,
+    ...(transition.repairedAt ? { resolvedAt: transition.repairedAt } : {}),
+    ...(lastInSyncAt ? { lastInSyncAt } : {}),
+    actor: found.actor,
+    alert: newAlert('opened', pass.now, pass.options.sinks),
+  };
+  if (await rows.write(record, transition.replaces ? previous?.etag : undefined)) await putHistory(pass.options.store, record, historyKinds(record));
+  return found.deferred ? event : undefined;
+}
+
+/** 2. Alerts waiting for their actor: ask the Activity Log again. Answers the lookups the deadline cut. */
+async function lookUpHeldActors(rows: DriftRows, pass: Pass): Promise<DeferredLookup[]> {
+  const deferred: DeferredLookup[] = [];
+  for (const row of rows.list()) {
     const record = row.value;
     if (!carriesOpened(record.alert) || !record.actor?.unknown || record.actor.why !== 'notYetIngested') continue;
-    if (isClaimedByAnother(record.alert, now)) continue;
-    if (pastDeadline()) {
-      deferLookup(record);
+    if (isClaimedByAnother(record.alert, pass.now)) continue;
+    if (isPastDeadline(pass.options)) {
+      deferred.push(record);
       continue;
     }
-    const actor = await lookupActor(record);
+    const { actor, deferred: cut } = await findActor(record, pass);
+    if (cut) deferred.push(record);
     if (actor.unknown && actor.why === record.actor.why && actor.detail === record.actor.detail) continue;
     const updated = { ...record, actor };
-    if (await write(updated, row.etag)) {
-      // Both entries carry the actor (the same ids: rewritten, not added).
-      for (const kind of updated.resolvedAt ? (['detected', 'resolved'] as const) : (['detected'] as const)) {
-        const history = historyEntry(updated, kind);
-        await store.putHistory(history.id, history.entry);
-      }
-    }
+    // Both entries carry the actor (the same ids: rewritten, not added).
+    if (await rows.write(updated, row.etag)) await putHistory(pass.options.store, updated, historyKinds(updated));
   }
+  return deferred;
+}
 
-  // 3. Deliver every alert that is due, one message per change (see `alertGroupKey`): claim
-  // each record, send per sink, record, release.
-  const due = [...current.values()].filter((row) => isUndelivered(row.value.alert) && !isClaimedByAnother(row.value.alert, now));
+/**
+ * 3a. The alerts due, one group per change (see `alertGroupKey`), each in key order: the
+ * message of a change keeps its first record's alertId on every retry. `held`: waiting for
+ * their actor; `notStarted`: the deadline had passed.
+ */
+function dueChanges(rows: DriftRows, pass: Pass): { changes: Stored<DriftRecord>[][]; held: number; notStarted: number } {
   const changes = new Map<string, Stored<DriftRecord>[]>();
-  for (const row of due) {
-    if (isWaitingForActor(row.value, now, options.actorWaitInMs)) {
-      result.pending++;
-      log.info({ event: 'lockdown.alertWaitingForActor', driftKey: row.value.key, detail: (row.value.actor as { detail?: string }).detail }, 'alert held: its actor is not in the Activity Log yet');
+  let held = 0;
+  let notStarted = 0;
+  for (const row of rows.list()) {
+    if (!isUndelivered(row.value.alert) || isClaimedByAnother(row.value.alert, pass.now)) continue;
+    if (isWaitingForActor(row.value, pass.now, pass.options.actorWaitInMs)) {
+      held++;
+      pass.log.info({ event: 'lockdown.alertWaitingForActor', driftKey: row.value.key, detail: (row.value.actor as { detail?: string }).detail }, 'alert held: its actor is not in the Activity Log yet');
       continue;
     }
-    if (pastDeadline()) {
-      result.pending++;
-      leftOver().deliveries++;
+    if (isPastDeadline(pass.options)) {
+      notStarted++;
       continue;
     }
     const key = alertGroupKey(row.value);
     changes.set(key, [...(changes.get(key) ?? []), row]);
   }
-  // In key order: the message of a change keeps its first record's alertId on every retry.
-  const ordered = [...changes.values()].map((rows) => rows.sort((a, b) => (a.value.key < b.value.key ? -1 : 1)));
-  await mapWithConcurrency(ordered, 4, async (rows) => {
-    const outcomes = await deliverChange(rows, runId, clock, options, log, write);
+  return { changes: [...changes.values()].map((group) => group.sort((a, b) => (a.value.key < b.value.key ? -1 : 1))), held, notStarted };
+}
+
+/** 3b. Deliver each change: claim each record, send per sink, record, release. `deferred`: cut by the deadline. */
+async function deliverChanges(changes: Stored<DriftRecord>[][], rows: DriftRows, pass: Pass): Promise<{ delivered: AlertingReport['delivered']; pending: number; deferred: number }> {
+  const delivered: AlertingReport['delivered'] = [];
+  let pending = 0;
+  let deferred = 0;
+  await mapWithConcurrency(changes, 4, async (group) => {
+    const outcomes = await deliverChange(group, rows, pass);
     for (const [index, done] of outcomes.entries()) {
-      const alert = rows[index].value.alert!;
-      if (done === 'sent') result.delivered.push({ alertId: alert.alertId, kind: alert.kind, key: rows[index].value.key, sinks: Object.keys(alert.sinks) });
-      else if (done === 'pending') result.pending++;
+      const alert = group[index].value.alert!;
+      if (done === 'sent') delivered.push({ alertId: alert.alertId, kind: alert.kind, key: group[index].value.key, sinks: Object.keys(alert.sinks) });
+      else if (done === 'pending') pending++;
       if (done === 'deferred') {
-        result.pending++;
-        leftOver().deliveries++;
+        pending++;
+        deferred++;
       }
     }
   });
-
-  // 4. Only now move lastInSyncAt forward: the lookups above needed the previous values (and
-  // a deferred lookup needs them next tick).
-  for (const [resourceId, at] of inSyncResources(report)) if (!deferredResources.has(resourceId)) await store.markInSync(resourceId, at);
-  if (result.leftForNextTick) {
-    log.warn(
-      { event: 'lockdown.alertingDeferred', ...result.leftForNextTick },
-      `the tick's time budget ran out: ${result.leftForNextTick.deliveries} alert(s) not delivered and ${result.leftForNextTick.actorLookups} actor lookup(s) not made; left pending for the next tick`,
-    );
-  }
-  return result;
+  return { delivered, pending, deferred };
 }
+
+/**
+ * 4. Only now move lastInSyncAt forward: the lookups above needed the previous values (and a
+ * deferred lookup needs them next tick).
+ */
+async function markInSync(store: AlertStore, report: TickReport, deferredLookups: DeferredLookup[]): Promise<void> {
+  const deferredResources = new Set(deferredLookups.map((lookup) => canonicalId(lookup.resourceId)));
+  for (const [resourceId, at] of inSyncResources(report)) if (!deferredResources.has(resourceId)) await store.markInSync(resourceId, at);
+}
+
+function leftOver(deferredLookups: DeferredLookup[], deliveries: number): LeftForNextTick | undefined {
+  if (deferredLookups.length === 0 && deliveries === 0) return undefined;
+  return { deliveries, actorLookups: new Set(deferredLookups.map((lookup) => lookup.key)).size };
+}
+
+function warnLeftOver(log: Logger, left: LeftForNextTick): void {
+  log.warn(
+    { event: 'lockdown.alertingDeferred', ...left },
+    `the tick's time budget ran out: ${left.deliveries} alert(s) not delivered and ${left.actorLookups} actor lookup(s) not made; left pending for the next tick`,
+  );
+}
+
+/**
+ * The last in-sync observation before a drift found at `detectedAt`: what the record kept
+ * when it was opened, else the store's (only if it is before the drift: after a repair it has
+ * moved on to the repair).
+ */
+function inSyncBefore(record: Pick<DriftRecord, 'resourceId' | 'lastInSyncAt'>, detectedAt: string, inSync: ReadonlyMap<string, string>): string | undefined {
+  if (record.lastInSyncAt !== undefined) return record.lastInSyncAt;
+  const known = inSync.get(canonicalId(record.resourceId));
+  return known !== undefined && Date.parse(known) < Date.parse(detectedAt) ? known : undefined;
+}
+
+/**
+ * Searches from the last in-sync observation before the drift to the observation that found
+ * it (its first detection). `deferred`: not looked up (the deadline, or an aborted query), so
+ * the actor says "not yet ingested" and the next tick asks again.
+ */
+async function findActor(record: Pick<DriftRecord, 'key' | 'resourceId' | 'aspect' | 'firstDetectedAt' | 'lastInSyncAt'>, pass: Pass): Promise<{ actor: Actor; deferred?: true }> {
+  const deferred = { actor: { unknown: true, why: 'notYetIngested', detail: DEFERRED_ACTOR_DETAIL } as const, deferred: true } as const;
+  if (isPastDeadline(pass.options)) return deferred;
+  const detectedAt = record.firstDetectedAt;
+  const actor = await pass.actors.lookup({ resourceId: record.resourceId, aspect: record.aspect, lastInSyncAt: inSyncBefore(record, detectedAt, pass.inSync), detectedAt, firstDetectedAt: detectedAt });
+  // A query the abort cut short is not an answer: ask again next tick.
+  return actor.unknown && actor.why === 'lookupFailed' && pass.options.abortSignal?.aborted ? deferred : { actor };
+}
+
+/** The history entries of a record, written in order (idempotent: the same ids rewrite, not add). */
+async function putHistory(store: AlertStore, record: DriftRecord, kinds: HistoryEntry['kind'][]): Promise<void> {
+  for (const kind of kinds) {
+    const history = historyEntry(record, kind);
+    await store.putHistory(history.id, history.entry);
+  }
+}
+
+const historyKinds = (record: DriftRecord): HistoryEntry['kind'][] => (record.resolvedAt ? ['detected', 'resolved'] : ['detected']);
 
 type DeliveryDone = 'sent' | 'pending' | 'deferred' | 'lost';
 
@@ -336,17 +427,11 @@ type DeliveryDone = 'sent' | 'pending' | 'deferred' | 'lost';
  * owed the "opened" notice of some of them). Every record is claimed, updated and released
  * on its own, so what one sink took is recorded for each record it listed. Answers per row.
  */
-async function deliverChange(
-  rows: Stored<DriftRecord>[],
-  runId: string,
-  clock: () => Date,
-  options: AlertingOptions,
-  log: Logger,
-  write: (record: DriftRecord, etag: string | undefined) => Promise<boolean>,
-): Promise<DeliveryDone[]> {
+async function deliverChange(group: Stored<DriftRecord>[], rows: DriftRows, pass: Pass): Promise<DeliveryDone[]> {
+  const { options, clock, runId, log } = pass;
   const leaseInMs = options.claimLeaseInMs ?? 5 * 60_000;
   const maxSinkAttempts = options.maxSinkAttempts ?? 20;
-  const claimed = rows.map((row) => ({ record: row.value, etag: row.etag, done: undefined as DeliveryDone | undefined }));
+  const claimed = group.map((row) => ({ record: row.value, etag: row.etag, done: undefined as DeliveryDone | undefined }));
   const claim = async (member: (typeof claimed)[number], next: DriftRecord): Promise<boolean> => {
     const written = await options.store.replaceDrift(next, member.etag);
     if (!written.ok) {
@@ -407,7 +492,7 @@ async function deliverChange(
     const allDone = Object.values(member.record.alert!.sinks).every((state) => state.state !== 'pending');
     const { claimedBy: _by, claimedUntil: _until, ...alert } = member.record.alert!;
     const released: DriftRecord = { ...member.record, alert: { ...alert, status: allDone ? 'sent' : 'open' } };
-    member.done = !(await write(released, member.etag)) ? 'lost' : allDone ? 'sent' : deferred ? 'deferred' : 'pending';
+    member.done = !(await rows.write(released, member.etag)) ? 'lost' : allDone ? 'sent' : deferred ? 'deferred' : 'pending';
   }
   return claimed.map((member) => member.done ?? 'lost');
 }

@@ -2,7 +2,7 @@
 import { formatValue } from '../render/values';
 import { canonicalId, shortName } from '../resourceId';
 import { pairName } from './pairs';
-import type { DriftRecord } from './store';
+import type { DriftRecord } from '../state/store';
 import { driftFacts, type Actor, type AlertKind, type AlertMessage } from './types';
 
 export function describeActor(actor: Actor | undefined): string {

@@ -4,12 +4,13 @@
  * unresolved means the platform could not read the vault, and its sink is left off.
  */
 import type { Logger } from '../logger';
+import type { Env } from '../settings';
 import { LogSink } from './sinks/log';
 import type { AlertSink, DeliverOptions } from './sinks/sink';
 import { slackSink } from './sinks/slack';
 import { teamsSink } from './sinks/teams';
 import { WebhookSink } from './sinks/webhook';
-import { DEFAULT_TABLES, stateConnectionFromSettings, type StateConnection } from './store';
+import { DEFAULT_TABLES, stateConnectionFromSettings, type StateConnection } from '../state/store';
 import { DEFAULT_RENOTIFY_MINUTES } from './transitions';
 
 export interface AlertSettings {
@@ -27,27 +28,6 @@ export interface AlertSettings {
   tables: typeof DEFAULT_TABLES;
   /** Settings that were left off, and why (never their values). */
   warnings: string[];
-}
-
-type Env = Record<string, string | undefined>;
-
-const TRUE_VALUES = ['true', '1', 'yes', 'on'];
-const FALSE_VALUES = ['false', '0', 'no', 'off'];
-
-/**
- * A boolean app setting, parsed strictly: trimmed, any case, true/false, 1/0, yes/no, on/off;
- * empty or unset is the default. Anything else throws, naming the setting and the accepted
- * values: a mistyped switch must stop the tick, not silently mean "false".
- */
-export function booleanSetting(env: Env, name: string, fallback: boolean): boolean {
-  const raw = env[name];
-  const value = (raw ?? '').trim().toLowerCase();
-  if (value === '') return fallback;
-  if (TRUE_VALUES.includes(value)) return true;
-  if (FALSE_VALUES.includes(value)) return false;
-  throw new Error(
-    `${name} must be one of ${TRUE_VALUES.map((yes, index) => `${yes}/${FALSE_VALUES[index]}`).join(', ')} (any case; empty or unset means ${fallback}), not ${JSON.stringify(raw)}`,
-  );
 }
 
 function minutes(env: Env, name: string, fallback: number): number {

@@ -18,7 +18,7 @@
  *   slower run), and a record another run is notifying is left to it.
  */
 import { canonicalId } from '../resourceId';
-import type { AlertDelivery, DriftRecord } from './store';
+import type { AlertDelivery, DriftRecord } from '../state/store';
 import type { DriftEvent } from './types';
 
 export const DEFAULT_RENOTIFY_MINUTES = 240;

@@ -1,6 +1,6 @@
 /**
- * The vocabulary of alerting: drift events (what the tick saw), actors (who changed it),
- * alerts (what owners are told) and pair status (Kubernetes-style conditions).
+ * The vocabulary of alerting: drift events (what the tick saw), actors (who changed it) and
+ * alerts (what owners are told). Pair status and history entries are in `../status/types`.
  */
 import type { DriftAspect } from '../plan';
 
@@ -89,34 +89,4 @@ export interface AlertMessage extends DriftFacts {
   resolvedAt?: string;
   /** One line for people. */
   summary: string;
-}
-
-export type ConditionType = 'Ready' | 'Drifted' | 'Degraded';
-
-export interface Condition {
-  type: ConditionType;
-  status: 'True' | 'False';
-  reason: string;
-  message: string;
-  lastTransitionTime: string;
-}
-
-export interface PairStatus {
-  policy: string;
-  caller: string;
-  callee: string;
-  conditions: Condition[];
-  lastReconcileTime: string;
-  observedGeneration: string;
-  /** The git commit of the policies the status was computed for, when the app knows it. */
-  policyRevision?: string;
-  tickId: string;
-}
-
-/** A drift event as the history keeps it: with its actor, once known. */
-export interface HistoryEntry extends DriftFacts {
-  at: string;
-  /** detected: a new difference; resolved: it is gone (repaired, or fixed by hand). */
-  kind: 'detected' | 'resolved';
-  actor?: Actor;
 }

@@ -10,7 +10,7 @@
  */
 import type { TableClient } from '@azure/data-tables';
 import { delay } from '../concurrency';
-import { hashKey, isStatus, tableClient, type StateConnection } from '../alerts/store';
+import { hashKey, isStatus, tableClient, type StateConnection } from '../state/store';
 
 export const EVERY_GROUP = '*';
 const PARTITION = 'lease';

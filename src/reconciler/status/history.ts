@@ -1,10 +1,10 @@
 /** `lockdown history <policy|pair>` and `lockdown status`: reading and rendering the store. */
 import { formatValue } from '../render/values';
 import { shortName } from '../resourceId';
-import { describeActor } from './message';
-import { matchesPair, pairName } from './pairs';
-import { conditionOf } from './status';
-import type { AlertStore } from './store';
+import { describeActor } from '../alerts/message';
+import { matchesPair, pairName } from '../alerts/pairs';
+import { conditionOf } from './pairStatus';
+import type { AlertStore } from '../state/store';
 import type { HistoryEntry, PairStatus } from './types';
 
 export const STATUS_FORMAT_VERSION = 1;

@@ -12,7 +12,8 @@ import type { TableClient, TableEntity, TableEntityResult } from '@azure/data-ta
 import type { TokenCredential } from '@azure/core-auth';
 import { LazyDefaultAzureCredential } from '../azure/connection';
 import { dataTablesSdk } from '../azure/sdk';
-import type { Actor, AlertKind, DriftFacts, HistoryEntry, PairStatus } from './types';
+import type { Actor, AlertKind, DriftFacts } from '../alerts/types';
+import type { HistoryEntry, PairStatus } from '../status/types';
 
 export type SinkDeliveryState = 'pending' | 'delivered' | 'abandoned';
 
@@ -139,6 +140,11 @@ export function stateConnectionFromSettings(settings: Record<string, string | un
   if (!tableServiceUrl) return undefined;
   const clientId = settings.AzureWebJobsStorage__clientId || settings.LOCKDOWN_MANAGED_IDENTITY_CLIENT_ID || settings.AZURE_CLIENT_ID;
   return { tableServiceUrl, credential: new LazyDefaultAzureCredential(clientId ? { managedIdentityClientId: clientId } : {}) };
+}
+
+/** The Table Storage store the settings name (see `readAlertSettings`), if they name one. */
+export function storeFromSettings(settings: { state?: StateConnection; tables: typeof DEFAULT_TABLES }): AlertStore | undefined {
+  return settings.state ? new TableAlertStore(settings.state, { tables: settings.tables }) : undefined;
 }
 
 /** A client of one table of the state storage (plain HTTP only for the local emulator). */

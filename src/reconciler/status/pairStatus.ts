@@ -7,9 +7,10 @@ import type { Logger } from '../logger';
 import type { PlanCondition } from '../plan';
 import { canonicalId, shortName } from '../resourceId';
 import type { TickReport } from '../tick';
-import { pairKey } from './pairs';
-import type { AlertStore, Stored } from './store';
-import type { Condition, ConditionType, DriftEvent, PairStatus } from './types';
+import { pairKey } from '../alerts/pairs';
+import type { AlertStore, Stored } from '../state/store';
+import type { DriftEvent } from '../alerts/types';
+import type { Condition, ConditionType, PairStatus } from './types';
 
 const CONDITION_TYPES: ConditionType[] = ['Ready', 'Drifted', 'Degraded'];
 

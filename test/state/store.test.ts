@@ -2,8 +2,8 @@
  * The Table Storage store on Azurite: conditional writes are what keep two overlapping runs
  * from double-alerting or overwriting each other.
  */
-import { TableAlertStore, type DriftRecord } from '../../src/reconciler/alerts/store';
-import type { HistoryEntry, PairStatus } from '../../src/reconciler/alerts/types';
+import { TableAlertStore, type DriftRecord } from '../../src/reconciler/state/store';
+import type { HistoryEntry, PairStatus } from '../../src/reconciler/status/types';
 import { testStateConnection, testTables } from '../support/azurite';
 import { driftRecord, historyEntry, ORDERS_TO_PAYMENTS, PAYMENTS_ID } from '../support/driftFixtures';
 
