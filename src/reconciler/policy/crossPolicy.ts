@@ -3,8 +3,8 @@
  * policy holds on its own.
  */
 
+import { resourceName } from '../resourceId';
 import { compare, stableJson } from './buildPolicy';
-import { resourceName } from './resourceId';
 import type { CalleeSpec, CallerSpec, LockdownPolicy, PolicyProblem, ScmSpec, SourceLocation } from './types';
 import type { DocumentValidation } from './validate';
 

@@ -1,13 +1,15 @@
 /**
- * The one description of the policy format. The structural validator (validate.ts) walks
+ * The one description of the policy format. The structural validator (schemaWalk.ts) walks
  * it, and the JSON Schema shipped for editors (policies/schema/) is generated from it, so
  * the two cannot drift apart. Add a field here and both learn about it.
  */
 
+import { GUID_PATTERN, RESOURCE_GROUP_PATTERN } from '../resourceId';
+import type { ResourceIdShape } from '../resourceId';
 import { POLICY_API_VERSION, POLICY_KIND } from './types';
 
 /**
- * Values that need more than a pattern (ARM ids, CIDRs, instants). validate.ts owns a
+ * Values that need more than a pattern (ARM ids, CIDRs, instants). schemaWalk.ts owns a
  * checker for each name; the JSON Schema gets the approximate `pattern` below.
  */
 export type FormatName = 'webSiteId' | 'webSiteOrSlotId' | 'subnetId' | 'cidr' | 'instant' | 'serviceTag';
@@ -64,24 +66,6 @@ export interface UnionField extends FieldBase {
 
 export type Field = StringField | BooleanField | ObjectField | ArrayField | UnionField;
 
-/** The ARM resource types the format refers to. validate.ts parses ids against these. */
-export interface ResourceIdShape {
-  /** e.g. "Microsoft.Web/sites", for messages. */
-  label: string;
-  /** What the resource is, for messages: "an App Service or Function app". */
-  noun: string;
-  provider: string;
-  /** Resource type segments: ["sites"] or ["virtualNetworks", "subnets"]. */
-  types: readonly string[];
-  /** Regex source for each name segment, in the order of `types`. */
-  namePatterns: readonly string[];
-  /** What each name segment names, for messages: ["virtual network", "subnet"]. */
-  nameLabels: readonly string[];
-  /** What a valid name looks like, for messages, in the order of `types`. */
-  nameRules: readonly string[];
-  template: string;
-}
-
 export const WEB_SITE_ID: ResourceIdShape = {
   label: 'Microsoft.Web/sites',
   noun: 'an App Service or Function app',
@@ -121,10 +105,6 @@ export const SUBNET_ID: ResourceIdShape = {
   template:
     '/subscriptions/<subscription-id>/resourceGroups/<group>/providers/Microsoft.Network/virtualNetworks/<vnet>/subnets/<subnet>',
 };
-
-export const GUID_PATTERN = '[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}';
-/** Resource group names: letters, digits, '_', '-', '.', '(' and ')', up to 90, not ending in '.'. */
-export const RESOURCE_GROUP_PATTERN = '[-\\w.()]{0,89}[-\\w()]';
 
 /** `subscriptions` → `[sS][uU]...`: JSON Schema patterns have no case-insensitive flag. */
 function anyCase(literal: string): string {

@@ -5,11 +5,11 @@
  * column, path and, where one exists, a hint ("did you mean").
  */
 
+import { checkResourceId } from '../resourceId';
 import { checkServiceTag } from '../serviceTags';
 import { parseCidr } from './cidr';
 import type { Position, YamlMapping, YamlNode } from './parse';
 import { escapeText, QUOTED_PREFIX_LENGTH, quoteValue } from './quote';
-import { checkResourceId } from './resourceId';
 import { SUBNET_ID, WEB_SITE_ID, WEB_SLOT_ID, fieldNames } from './schema';
 import type { ArrayField, Field, FormatName, ObjectField, StringField, UnionField } from './schema';
 import type { PolicyProblem, SourceLocation } from './types';

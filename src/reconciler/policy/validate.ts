@@ -10,9 +10,9 @@
  * Every problem carries file, line, column, path and, where one exists, a hint.
  */
 
+import { resourceName } from '../resourceId';
 import type { ParsedDocument, Position, YamlMapping, YamlNode } from './parse';
 import { buildPolicy } from './buildPolicy';
-import { resourceName } from './resourceId';
 import { SUPPORTED_API_VERSIONS, policySchema } from './schema';
 import type { ObjectField } from './schema';
 import { checkField, checkObject, entry, problem, text } from './schemaWalk';
