@@ -2,6 +2,22 @@
  * The one description of the policy format. The structural validator (schemaWalk.ts) walks
  * it, and the JSON Schema shipped for editors (policies/schema/) is generated from it, so
  * the two cannot drift apart. Add a field here and both learn about it.
+ *
+ * Why this small field language and not a schema library such as zod 4:
+ *   - The validator's messages are the product: each names file:line:column, says what was
+ *     found ("expected true or false, got the string 'yes'"), and hints at the fix (did you
+ *     mean, YAML 1.1 booleans, `scm: denyAll` for an empty allow list). The hints live on the
+ *     fields here (patternHint, maxLengthHint, minItemsHint, exactlyOneOf, format); a zod
+ *     schema would carry them as metadata and still need this walker to word every problem,
+ *     so validating with zod would add its issue mapping without removing the walker.
+ *   - The policy types (types.ts) are the built, canonical policy (lower-cased ids, tagged
+ *     scm and slot choices, source locations), not the written document, so a type inferred
+ *     from a document schema would not replace them.
+ *   - Emitting the JSON Schema through z.toJSONSchema was tried: a Field-to-zod converter
+ *     takes about 50 lines against the 67 of policyJsonSchema below, for a new run-time
+ *     dependency (`lockdown schema` prints it), a hook for exactlyOneOf (zod has no
+ *     "exactly one of these keys"), and a changed file (anyOf for oneOf, escaped slashes in
+ *     every id pattern). That is not less code for what it costs, so the converter stays.
  */
 
 import { GUID_PATTERN, RESOURCE_GROUP_PATTERN } from '../resourceId';
