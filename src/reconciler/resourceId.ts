@@ -1,8 +1,13 @@
 /**
- * ARM resource ids: parsing and the canonical (lower-case) key used to compare them.
+ * ARM resource ids: parsing, checking a written id against an expected resource type (with
+ * a message and a hint when it does not fit), and the canonical key used to compare them.
  * ARM treats ids case-insensitively and answers with whatever casing it stored, so every
- * comparison goes through `canonicalId`.
+ * comparison goes through `canonicalId`: trimmed, without a trailing slash, lower-cased.
+ * An id that passes `checkResourceId` has no white space and no trailing slash, so its
+ * canonical form is simply its lower-cased text.
  */
+
+import { escapeText, quoteValue } from './policy/quote';
 
 export interface ParsedResourceId {
   subscriptionId: string;
@@ -103,4 +108,109 @@ export function virtualNetworkOf(subnetId: string): string {
 export function shortName(id: string): string {
   const parsed = parseResourceId(id);
   return parsed ? parsed.names.join('/') : id;
+}
+
+// ---------------------------------------------------------------------------------------
+// Checking a written id, for the policy format
+
+/** An ARM resource type ids are checked against (the policy format's are in policy/schema.ts). */
+export interface ResourceIdShape {
+  /** e.g. "Microsoft.Web/sites", for messages. */
+  label: string;
+  /** What the resource is, for messages: "an App Service or Function app". */
+  noun: string;
+  provider: string;
+  /** Resource type segments: ["sites"] or ["virtualNetworks", "subnets"]. */
+  types: readonly string[];
+  /** Regex source for each name segment, in the order of `types`. */
+  namePatterns: readonly string[];
+  /** What each name segment names, for messages: ["virtual network", "subnet"]. */
+  nameLabels: readonly string[];
+  /** What a valid name looks like, for messages, in the order of `types`. */
+  nameRules: readonly string[];
+  template: string;
+}
+
+export const GUID_PATTERN = '[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}';
+/** Resource group names: letters, digits, '_', '-', '.', '(' and ')', up to 90, not ending in '.'. */
+export const RESOURCE_GROUP_PATTERN = '[-\\w.()]{0,89}[-\\w()]';
+
+export type ResourceIdCheck =
+  | { ok: true; canonical: string; names: string[] }
+  | { ok: false; message: string; hint?: string };
+
+const GUID = new RegExp(`^${GUID_PATTERN}$`);
+const RESOURCE_GROUP = new RegExp(`^${RESOURCE_GROUP_PATTERN}$`);
+
+export function checkResourceId(text: string, shape: ResourceIdShape): ResourceIdCheck {
+  const expected = `write the id of ${shape.noun}: ${shape.template}`;
+  const fail = (message: string, hint = expected): ResourceIdCheck => ({ ok: false, message, hint });
+
+  if (text.trim() === '') return fail('the resource id is empty');
+  if (/\s/.test(text)) return fail(`the resource id ${quoteValue(text)} contains white space`, 'remove the spaces');
+  if (!text.startsWith('/')) {
+    return fail(`${quoteValue(text)} is not an ARM resource id (it must start with /subscriptions/)`);
+  }
+  if (text.length > 1 && text.endsWith('/')) {
+    return fail(`the resource id ends with '/'`, 'remove the trailing slash');
+  }
+  const segments = text.slice(1).split('/');
+  if (segments.some((segment) => segment === '')) {
+    return fail(`the resource id has an empty segment ('//')`, 'remove the doubled slash');
+  }
+  const keyword = (index: number, word: string): boolean => segments[index]?.toLowerCase() === word.toLowerCase();
+
+  if (!keyword(0, 'subscriptions')) return fail(`the resource id must start with /subscriptions/`);
+  if (segments.length < 2) return fail('the resource id has no subscription id');
+  if (!GUID.test(segments[1])) {
+    return fail(
+      `the subscription id ${quoteValue(segments[1])} is not a GUID`,
+      'a subscription id looks like 11111111-1111-1111-1111-111111111111',
+    );
+  }
+  if (!keyword(2, 'resourceGroups')) {
+    return fail(`expected /resourceGroups/ after the subscription id, got ${quoteValue(segments[2] ?? '')}`);
+  }
+  if (segments.length < 4) return fail('the resource id has no resource group name');
+  if (!RESOURCE_GROUP.test(segments[3])) {
+    return fail(
+      `invalid resource group name ${quoteValue(segments[3])}`,
+      "resource group names are 1-90 letters, digits, '_', '-', '.', '(' and ')', not ending in '.'",
+    );
+  }
+  if (segments.length === 4) return fail(`this is the id of a resource group, not of ${shape.noun}`);
+  if (!keyword(4, 'providers')) return fail(`expected /providers/ after the resource group, got ${quoteValue(segments[4])}`);
+  if (segments.length < 8 || segments.length % 2 !== 0) {
+    return fail('the resource id is incomplete: after /providers/ come the namespace, then type/name pairs');
+  }
+
+  const namespace = segments[5];
+  const types: string[] = [];
+  const names: string[] = [];
+  for (let i = 6; i < segments.length; i += 2) {
+    types.push(segments[i]);
+    names.push(segments[i + 1]);
+  }
+  const sameType =
+    namespace.toLowerCase() === shape.provider.toLowerCase() &&
+    types.length === shape.types.length &&
+    types.every((type, i) => type.toLowerCase() === shape.types[i].toLowerCase());
+  if (!sameType) {
+    const actual = `${namespace}/${types.join('/')}`;
+    if (actual.toLowerCase() === 'microsoft.web/sites/slots') {
+      return fail('a callee is an app, not one of its slots', 'name the app and drop /slots/<slot>: its slots are locked with it (see `slots`)');
+    }
+    return fail(`expected the id of ${shape.noun} (${shape.label}), got a ${escapeText(actual, 60)} id`);
+  }
+  for (let i = 0; i < names.length; i++) {
+    if (!new RegExp(`^${shape.namePatterns[i]}$`).test(names[i])) {
+      return fail(`invalid ${shape.nameLabels[i]} name ${quoteValue(names[i])}`, `${shape.nameLabels[i]} names are ${shape.nameRules[i]}`);
+    }
+  }
+  return { ok: true, canonical: canonicalId(text), names };
+}
+
+/** The last name in an id ("payments-func"), to keep messages short. */
+export function resourceName(id: string): string {
+  return id.slice(id.lastIndexOf('/') + 1);
 }

@@ -2,9 +2,20 @@
  * CIDR parsing and canonical form, for the ipAddress of an access rule. Azure compares
  * rules textually, so a policy keeps one spelling per range: IPv4 dotted decimal without
  * leading zeros, IPv6 as RFC 5952 (lower case, zeros compressed), host bits clear.
+ *
+ * IPv4 addresses are parsed by ipaddr.js (its strict four-part decimal form). IPv6 parsing
+ * and RFC 5952 printing stay hand-written, because ipaddr.js 1.9.1 disagrees with RFC 4291
+ * and RFC 5952 where a policy's meaning depends on it:
+ *   - it accepts zone ids (fe80::1%eth0), groups of more than four hex digits (00001::),
+ *     an embedded IPv4 address in octal (::ffff:010.0.0.1) and a '::' that stands for no
+ *     group at all (1::2:3:4:5:6:7:8);
+ *   - it rejects an embedded IPv4 address right after '::' (::1.2.3.4, 1::1.2.3.4);
+ *   - its toRFC5952String compresses the later of two equally long runs of zeros when the
+ *     first starts the address (0:0:1:0:0:1:1:1 gives 0:0:1::1:1:1, not ::1:0:0:1:1:1).
+ * Guarding against each of these would take more code than the parser it replaces.
  */
+import ipaddr from 'ipaddr.js';
 import { quoteValue } from './quote';
-
 
 export type CidrCheck =
   | { ok: true; canonical: string; family: 4 | 6; prefixLength: number }
@@ -72,15 +83,9 @@ function parseAddress(text: string): Address | undefined {
 }
 
 function parseIpv4(text: string): bigint | undefined {
-  const parts = text.split('.');
-  if (parts.length !== 4) return undefined;
-  let value = 0n;
-  for (const part of parts) {
-    // No leading zeros: "010" is octal to some parsers and decimal to others.
-    if (!/^(0|[1-9][0-9]{0,2})$/.test(part) || Number(part) > 255) return undefined;
-    value = (value << 8n) | BigInt(part);
-  }
-  return value;
+  // Four decimal parts, no leading zeros: "010" is octal to some parsers and decimal to others.
+  if (!ipaddr.IPv4.isValidFourPartDecimal(text)) return undefined;
+  return ipaddr.IPv4.parse(text).octets.reduce((value, octet) => (value << 8n) | BigInt(octet), 0n);
 }
 
 function parseIpv6(text: string): bigint | undefined {

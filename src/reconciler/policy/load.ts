@@ -12,7 +12,8 @@ import { discoverPolicyFiles, FREEZES_EVERY_WRITE, notRegularFileProblem } from 
 import { resourcesNamedIn } from './namedResources';
 import { DEFAULT_MAX_FILE_BYTES, fileProblem, fileTooLargeProblem, parsePolicyYaml } from './parse';
 import type { ParsePolicyYamlOptions } from './parse';
-import { contradictionProblems, duplicateNameProblems, validateDocument } from './validate';
+import { contradictionProblems, duplicateNameProblems } from './crossPolicy';
+import { validateDocument } from './validate';
 import type { DocumentValidation } from './validate';
 import { EVERY_RESOURCE as EVERYTHING, type FrozenResource, type LoadedPolicies, type PolicyProblem } from './types';
 

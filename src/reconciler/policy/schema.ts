@@ -1,13 +1,31 @@
 /**
- * The one description of the policy format. The structural validator (validate.ts) walks
+ * The one description of the policy format. The structural validator (schemaWalk.ts) walks
  * it, and the JSON Schema shipped for editors (policies/schema/) is generated from it, so
  * the two cannot drift apart. Add a field here and both learn about it.
+ *
+ * Why this small field language and not a schema library such as zod 4:
+ *   - The validator's messages are the product: each names file:line:column, says what was
+ *     found ("expected true or false, got the string 'yes'"), and hints at the fix (did you
+ *     mean, YAML 1.1 booleans, `scm: denyAll` for an empty allow list). The hints live on the
+ *     fields here (patternHint, maxLengthHint, minItemsHint, exactlyOneOf, format); a zod
+ *     schema would carry them as metadata and still need this walker to word every problem,
+ *     so validating with zod would add its issue mapping without removing the walker.
+ *   - The policy types (types.ts) are the built, canonical policy (lower-cased ids, tagged
+ *     scm and slot choices, source locations), not the written document, so a type inferred
+ *     from a document schema would not replace them.
+ *   - Emitting the JSON Schema through z.toJSONSchema was tried: a Field-to-zod converter
+ *     takes about 50 lines against the 67 of policyJsonSchema below, for a new run-time
+ *     dependency (`lockdown schema` prints it), a hook for exactlyOneOf (zod has no
+ *     "exactly one of these keys"), and a changed file (anyOf for oneOf, escaped slashes in
+ *     every id pattern). That is not less code for what it costs, so the converter stays.
  */
 
+import { GUID_PATTERN, RESOURCE_GROUP_PATTERN } from '../resourceId';
+import type { ResourceIdShape } from '../resourceId';
 import { POLICY_API_VERSION, POLICY_KIND } from './types';
 
 /**
- * Values that need more than a pattern (ARM ids, CIDRs, instants). validate.ts owns a
+ * Values that need more than a pattern (ARM ids, CIDRs, instants). schemaWalk.ts owns a
  * checker for each name; the JSON Schema gets the approximate `pattern` below.
  */
 export type FormatName = 'webSiteId' | 'webSiteOrSlotId' | 'subnetId' | 'cidr' | 'instant' | 'serviceTag';
@@ -64,24 +82,6 @@ export interface UnionField extends FieldBase {
 
 export type Field = StringField | BooleanField | ObjectField | ArrayField | UnionField;
 
-/** The ARM resource types the format refers to. validate.ts parses ids against these. */
-export interface ResourceIdShape {
-  /** e.g. "Microsoft.Web/sites", for messages. */
-  label: string;
-  /** What the resource is, for messages: "an App Service or Function app". */
-  noun: string;
-  provider: string;
-  /** Resource type segments: ["sites"] or ["virtualNetworks", "subnets"]. */
-  types: readonly string[];
-  /** Regex source for each name segment, in the order of `types`. */
-  namePatterns: readonly string[];
-  /** What each name segment names, for messages: ["virtual network", "subnet"]. */
-  nameLabels: readonly string[];
-  /** What a valid name looks like, for messages, in the order of `types`. */
-  nameRules: readonly string[];
-  template: string;
-}
-
 export const WEB_SITE_ID: ResourceIdShape = {
   label: 'Microsoft.Web/sites',
   noun: 'an App Service or Function app',
@@ -121,10 +121,6 @@ export const SUBNET_ID: ResourceIdShape = {
   template:
     '/subscriptions/<subscription-id>/resourceGroups/<group>/providers/Microsoft.Network/virtualNetworks/<vnet>/subnets/<subnet>',
 };
-
-export const GUID_PATTERN = '[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}';
-/** Resource group names: letters, digits, '_', '-', '.', '(' and ')', up to 90, not ending in '.'. */
-export const RESOURCE_GROUP_PATTERN = '[-\\w.()]{0,89}[-\\w()]';
 
 /** `subscriptions` → `[sS][uU]...`: JSON Schema patterns have no case-insensitive flag. */
 function anyCase(literal: string): string {
