@@ -4,7 +4,7 @@
  */
 import type { ExtraAllow } from './policy/types';
 import type { AccessRule } from './observed';
-import { canonicalId, parseResourceId } from './resourceId';
+import { canonicalId, dashedName } from './resourceId';
 
 export const OWNED_RULE_PREFIX = 'lockdown:';
 const RULE_NAME_MAX = 32;
@@ -49,8 +49,7 @@ export function ownedRules(subnets: SubnetGrant[], extras: ExtraGrant[]): Access
   const bySubnet = [...subnets].sort((a, b) => canonicalId(a.subnetDisplayId).localeCompare(canonicalId(b.subnetDisplayId)));
   const byName = [...extras].sort((a, b) => a.allow.name.localeCompare(b.allow.name));
   const rules: AccessRule[] = bySubnet.map((grant, index) => {
-    const parsed = parseResourceId(grant.subnetDisplayId);
-    const label = parsed ? parsed.names.join('-') : 'subnet';
+    const label = dashedName(grant.subnetDisplayId) ?? 'subnet';
     return {
       name: ruleName(label),
       description: ownedDescription(grant.policies),

@@ -54,6 +54,7 @@ export function diff(input: DiffInput): Plan {
     subnetBlockers: new Map(),
     callerBlockers: new Map(),
     drafts: new Map(),
+    drafted: new Map(),
     conditions: [],
     unchanged: [],
   };

@@ -106,8 +106,31 @@ export function virtualNetworkOf(subnetId: string): string {
 
 /** Short human name for messages: "hub/apps", "payments-func", "payments-func/staging" (a slot). */
 export function shortName(id: string): string {
-  const parsed = parseResourceId(id);
-  return parsed ? parsed.names.join('/') : id;
+  return memo(shortNames, id, (text) => {
+    const parsed = parseResourceId(text);
+    return parsed ? parsed.names.join('/') : text;
+  });
+}
+
+/** The resource's names joined by "-" ("hub-apps"), or undefined for what is not a resource id. */
+export function dashedName(id: string): string | undefined {
+  return memo(dashedNames, id, (text) => parseResourceId(text)?.names.join('-'));
+}
+
+/**
+ * Messages and rule names name the same few thousand resources every tick: each id is parsed
+ * once per process (bounded, so a long-lived host does not grow without end).
+ */
+const shortNames = new Map<string, string>();
+const dashedNames = new Map<string, string | undefined>();
+const MEMO_LIMIT = 100_000;
+
+function memo<V>(cache: Map<string, V>, key: string, compute: (key: string) => V): V {
+  if (cache.has(key)) return cache.get(key) as V;
+  if (cache.size >= MEMO_LIMIT) cache.clear();
+  const value = compute(key);
+  cache.set(key, value);
+  return value;
 }
 
 // ---------------------------------------------------------------------------------------

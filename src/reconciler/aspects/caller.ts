@@ -85,7 +85,7 @@ function callerBlocker(context: DiffContext, callerId: string, displayId: string
   }
   const subnetObservation = observed.subnets.get(subnetId);
   const subnetLocation = subnetObservation?.status === 'found' ? subnetObservation.value.location : undefined;
-  if (subnetLocation && normalizeLocation(subnetLocation) !== normalizeLocation(site.location)) {
+  if (subnetLocation && subnetLocation !== site.location && normalizeLocation(subnetLocation) !== normalizeLocation(site.location)) {
     return {
       reason: 'RegionMismatch',
       message: `caller ${shortName(displayId)} is in ${site.location} but subnet ${shortName(subnetDisplayId)} is in ${subnetLocation}; regional VNet integration needs the same region`,

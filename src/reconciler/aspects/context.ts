@@ -29,6 +29,8 @@ export interface DiffContext {
   subnetBlockers: Map<string, Blocker>;
   callerBlockers: Map<string, Blocker>;
   drafts: Map<string, ActionDraft>;
+  /** The canonical ids each kind of draft is planned for. */
+  drafted: Map<ActionKind, Set<string>>;
   conditions: PlanCondition[];
   unchanged: string[];
 }
@@ -76,11 +78,16 @@ export function addCondition(context: DiffContext, severity: PlanCondition['seve
 }
 
 export function addDraft(context: DiffContext, draft: ActionDraft): void {
-  context.drafts.set(actionId(draft.kind, canonicalId(draft.resourceId)), draft);
+  const resourceId = canonicalId(draft.resourceId);
+  context.drafts.set(actionId(draft.kind, resourceId), draft);
+  const drafted = context.drafted.get(draft.kind);
+  if (drafted) drafted.add(resourceId);
+  else context.drafted.set(draft.kind, new Set([resourceId]));
 }
 
+/** Is a write of this kind planned for the resource (canonical id)? */
 export function hasDraft(context: DiffContext, kind: ActionKind, resourceId: string): boolean {
-  return context.drafts.has(actionId(kind, canonicalId(resourceId)));
+  return context.drafted.get(kind)?.has(resourceId) ?? false;
 }
 
 export function unavailable(what: string, id: string, observation: Observation<unknown> | undefined): Blocker {
