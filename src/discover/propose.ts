@@ -543,6 +543,8 @@ function compareSlot(app: ObservedSite, appConfig: ObservedSiteConfig, slot: Obs
   return { state: 'wider', reason: `${parts.join('; ')}, which ${appName} does not admit` };
 }
 
+const errorLabel = (error: { statusCode?: number; code?: string }) => [error.statusCode, error.code].filter(Boolean).join(' ');
+
 /**
  * The slots of one app whose slots were read, each compared with the app, with what enforcing
  * the proposals does to it: also an evidence line in each proposal naming the app as a callee.
@@ -553,18 +555,18 @@ function slotFindings(site: ObservedSite, estate: Estate, proposals: ProposedPol
   const appConfig = estate.siteConfigs.get(key);
   const listed = estate.slots?.get(key);
   if (!listed || !slotsRead(site, appConfig) || appConfig?.status !== 'found') return [];
-  const covering = proposals.flatMap((proposal) => proposal.callees.filter((callee) => canonicalId(callee.id) === key));
-  const lockedBy = proposals.filter((proposal) => proposal.callees.some((callee) => canonicalId(callee.id) === key)).map((proposal) => proposal.name);
+  const covering = proposals.flatMap((proposal) => proposal.callees.filter((callee) => canonicalId(callee.id) === key).map((callee) => ({ policy: proposal.name, callee })));
+  const lockedBy = covering.map((entry) => entry.policy);
   const slots: SlotFinding[] = [];
   if (listed.status !== 'found') {
-    slots.push({ app: site.id, state: 'unreadable', reason: `its deployment slots could not be listed (${[listed.error.statusCode, listed.error.code].filter(Boolean).join(' ')}): whether one is open is not known`, lockedBy });
+    slots.push({ app: site.id, state: 'unreadable', reason: `its deployment slots could not be listed (${errorLabel(listed.error)}): whether one is open is not known`, lockedBy });
   }
   for (const slotKey of listed.status === 'found' ? listed.value : []) {
     const slot = estate.slotSites?.get(slotKey);
     const config = estate.siteConfigs.get(slotKey);
     const id = slot?.id ?? slotKey;
     if (!slot || config?.status !== 'found') {
-      const error = config && config.status !== 'found' ? ` (${[config.error.statusCode, config.error.code].filter(Boolean).join(' ')})` : '';
+      const error = config && config.status !== 'found' ? ` (${errorLabel(config.error)})` : '';
       slots.push({ app: site.id, slot: id, state: 'unreadable', reason: `its access rules could not be read${error}: whether it is open is not known`, lockedBy });
       continue;
     }
@@ -579,7 +581,7 @@ function slotFindings(site: ObservedSite, estate: Estate, proposals: ProposedPol
       : finding.state === 'unreadable'
         ? `${subject}: ${finding.reason}`
         : `${subject}: ${SLOT_STATE[finding.state]} (${finding.reason}); enforcing ${finding.state === 'locked' ? 'keeps it locked' : 'locks it'} like the callee`;
-    for (const callee of covering) callee.evidence.push(note);
+    for (const { callee } of covering) callee.evidence.push(note);
   }
   return slots;
 }
