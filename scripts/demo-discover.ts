@@ -1,10 +1,14 @@
 /**
  * Onboarding demo: the embedded ARM emulator seeded with an estate partly locked by hand
- * (emulator/topologies/estate.json), and `lockdown discover` run against it, then the usual
- * validate / plan / apply on what it proposed, exactly as against Azure.
- *   1. discover: one audit-mode policy per pair the estate implies, and a summary
+ * (emulator/topologies/estate.json, deployment slots included: payments-func/staging open,
+ * stock-func/canary locked, ledger-func/preview admitting more than its app), and `lockdown
+ * discover` run against it, then the usual validate / plan / apply on what it proposed, exactly
+ * as against Azure.
+ *   1. discover: one audit-mode policy per pair the estate implies, and a summary (the open slot
+ *      among the unprotected, every slot of the apps that deny by default, the slot writes in the plan)
  *   2. validate and plan them (audit: nothing would be written)
- *   3. flip them to enforce, plan (the changes the summary announced), apply, plan (no changes)
+ *   3. flip them to enforce, plan (the changes the summary announced), apply, plan (no changes),
+ *      and the open slot's access restrictions afterwards
  * Run: npm run demo:discover
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -44,6 +48,13 @@ async function main(): Promise<void> {
     await runCli(['plan', out], io);
     await runCli(['apply', out], io);
     await runCli(['plan', out], io);
+
+    const staging = Object.entries(emulator.admin.state().siteConfigs).find(([id]) => /\/sites\/payments-func\/slots\/staging\/config\/web$/i.test(id));
+    const properties = (staging?.[1] as { properties?: { ipSecurityRestrictionsDefaultAction?: string; ipSecurityRestrictions?: { name?: string; action?: string }[] } } | undefined)?.properties;
+    banner('payments-func/staging, the slot that was open, after apply');
+    process.stdout.write(
+      `default action ${properties?.ipSecurityRestrictionsDefaultAction}; allowed: ${(properties?.ipSecurityRestrictions ?? []).filter((rule) => rule.action === 'Allow').map((rule) => rule.name).join(', ')}\n`,
+    );
   } finally {
     await emulator.stop();
     rmSync(path.dirname(out), { recursive: true, force: true });

@@ -16,9 +16,11 @@ import { renderDiscoveryJson, renderDiscoveryMarkdown, renderDiscoveryText } fro
 export const DISCOVER_USAGE = `Usage: lockdown discover --subscription <id> [--subscription <id>...] [--resource-group <name>...]
                          [--out <folder>] [--force] [-o text|json|markdown]
 
-Reads the apps, their access rules and the virtual networks of the scope (never writes to
-Azure) and writes one policy file per pair the estate already implies, in mode: audit, to
---out (default ${DEFAULT_DISCOVERY_FOLDER}/). Existing files are not overwritten without --force.`;
+Reads the apps, their access rules, the deployment slots of the apps that deny by default and
+the virtual networks of the scope (never writes to Azure), reports open slots with the apps
+open to the internet, and writes one policy file per pair the estate already implies, in
+mode: audit, to --out (default ${DEFAULT_DISCOVERY_FOLDER}/). Existing files are not overwritten
+without --force.`;
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const RESOURCE_GROUP = /^[-\w._()]{1,90}$/u;

@@ -22,7 +22,8 @@ export const DEFAULT_DISCOVERY_FOLDER = 'policies/discovered';
 
 /** What discovery cannot see yet, said in every summary rather than guessed. */
 export const NOT_READ = [
-  'deployment slots: discovery reads apps, not their slots, so an open slot is not reported (an enforced policy locks a callee\'s slots anyway)',
+  'deployment slots of apps that admit the internet: such an app is unprotected whatever its slots do',
+  'slots as pairs of their own: a slot is proposed neither as a caller nor as a callee (a proposed callee\'s slots are locked with it)',
 ];
 
 export interface DiscoverOptions extends PortCallOptions {

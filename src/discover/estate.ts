@@ -1,12 +1,14 @@
 /**
  * The estate: every app, its access rules and every virtual network in the scope, as one
- * read-only snapshot that discovery proposes policies from. Where it comes from is an
- * `EstateSource`; today the ARM port (one list per scope, then one config read per app),
- * and any other bulk reader (Resource Graph) can stand in without touching discovery.
+ * read-only snapshot that discovery proposes policies from, with the deployment slots of the
+ * apps that may be callees. Where it comes from is an `EstateSource`; today the ARM port (one
+ * list per scope, then one config read per app), and any other bulk reader (Resource Graph) can
+ * stand in without touching discovery. Slots are read as a tick's observe reads them.
  */
 import type { ArmError } from '../reconciler/armError';
 import { mapWithConcurrency } from '../reconciler/concurrency';
 import type { Observation, ObservedSite, ObservedSiteConfig, ObservedVirtualNetwork } from '../reconciler/observed';
+import { readSlotList, slotConfigReads, type SlotObservations } from '../reconciler/observe';
 import type { AzurePort, ListScope, PortCallOptions } from '../reconciler/port';
 import { canonicalId } from '../reconciler/resourceId';
 
@@ -19,7 +21,7 @@ export interface DiscoveryScope {
 /** Something that could not be read: reported, never guessed. */
 export interface UnreadableResource {
   resourceId: string;
-  /** What was being read: "apps", "virtual networks", "access rules". */
+  /** What was being read: "apps", "virtual networks", "access rules", "deployment slots". */
   what: string;
   code: string;
   statusCode?: number;
@@ -32,6 +34,14 @@ export interface Estate {
   siteConfigs: Map<string, Observation<ObservedSiteConfig>>;
   virtualNetworks: ObservedVirtualNetwork[];
   unreadable: UnreadableResource[];
+  /**
+   * The deployment slots of each app that may be a callee (see `slotsRead`), by the app's
+   * canonical id: canonical slot ids, or the error that kept the list from being read. Each
+   * listed slot's site is in `slotSites`, its config in `siteConfigs` (by canonical slot id).
+   * Absent: slots were not read.
+   */
+  slots?: Map<string, Observation<string[]>>;
+  slotSites?: Map<string, ObservedSite>;
 }
 
 export type EstateSource = (scope: DiscoveryScope, options?: PortCallOptions) => Promise<Estate>;
@@ -51,7 +61,7 @@ function scopeLabel(scope: ListScope): string {
   return `/subscriptions/${scope.subscriptionId}${scope.resourceGroup ? `/resourceGroups/${scope.resourceGroup}` : ''}`;
 }
 
-function unreadable(resourceId: string, what: string, error: unknown): UnreadableResource {
+export function unreadable(resourceId: string, what: string, error: unknown): UnreadableResource {
   const armError = error as Partial<ArmError>;
   return {
     resourceId,
@@ -60,6 +70,46 @@ function unreadable(resourceId: string, what: string, error: unknown): Unreadabl
     statusCode: armError.statusCode,
     message: armError.message ?? String(error),
   };
+}
+
+/**
+ * Whether discovery reads an app's slots: it denies by default or takes no public traffic, so
+ * an open slot would be a way around it. An app that admits the internet is unprotected
+ * whatever its slots do.
+ */
+export function slotsRead(site: ObservedSite, config: Observation<ObservedSiteConfig> | undefined): boolean {
+  return config?.status === 'found' && (config.value.defaultAction === 'Deny' || site.publicNetworkAccess === 'Disabled');
+}
+
+/**
+ * The slots of every app whose slots are read, with the tick's own slot reads: one paged list
+ * per app, then one config read per slot. What cannot be read is reported, never guessed.
+ */
+export async function readSlots(port: Pick<AzurePort, 'listSlots' | 'getSiteConfig'>, estate: Estate, options: PortCallOptions & PortEstateOptions = {}): Promise<void> {
+  const call: PortCallOptions = { abortSignal: options.abortSignal };
+  const state: SlotObservations = { sites: new Map(), siteConfigs: new Map(), slots: new Map() };
+  const apps = estate.sites.filter((site) => slotsRead(site, estate.siteConfigs.get(canonicalId(site.id))));
+  await mapWithConcurrency(
+    apps.map((site) => readSlotList(port, canonicalId(site.id), site.id, state, call)),
+    options.concurrency ?? 8,
+    (read) => read(),
+  );
+  await mapWithConcurrency(slotConfigReads(port, state, call), options.concurrency ?? 8, (read) => read());
+
+  estate.slots = state.slots;
+  estate.slotSites = new Map();
+  for (const site of apps) {
+    const listed = state.slots.get(canonicalId(site.id));
+    if (listed && listed.status !== 'found') estate.unreadable.push(unreadable(site.id, 'deployment slots', listed.error));
+  }
+  for (const [slotId, slot] of state.sites) {
+    if (slot.status !== 'found') continue;
+    estate.slotSites.set(slotId, slot.value);
+    const config = state.siteConfigs.get(slotId);
+    if (!config) continue;
+    estate.siteConfigs.set(slotId, config);
+    if (config.status !== 'found') estate.unreadable.push(unreadable(slot.value.id, 'access rules', config.error));
+  }
 }
 
 /** Reads the estate through the port: only list and get calls, never a write. */
@@ -100,6 +150,7 @@ export function portEstateSource(port: AzurePort, options: PortEstateOptions = {
         estate.unreadable.push(unreadable(site.id, 'access rules', error));
       }
     });
+    await readSlots(port, estate, { concurrency, abortSignal: callOptions.abortSignal });
     estate.unreadable.sort((a, b) => a.resourceId.localeCompare(b.resourceId) || a.what.localeCompare(b.what));
     return estate;
   };

@@ -6,6 +6,9 @@
  *   the app joins a subnet (its own, its plan's, or the one free App Service subnet of its
  *   region) and the address rule goes; sources it cannot attribute stay as `alsoAllow`.
  * - A callee that admits the internet is listed as unprotected, never proposed.
+ * - The deployment slots of a callee that denies by default are compared with it: a slot open to
+ *   the internet is listed as unprotected, and every slot is reported with what enforcing does
+ *   to it (a proposal locks a callee's slots like the callee); a slot not read is said so.
  * Rules a policy cannot express (Deny, header filters, a subnet with no known app) make the
  * proposal non-exclusive, so enforcing it keeps them.
  */
@@ -17,6 +20,7 @@ import { FORMATS, MAX_ALLOW_NAME_LENGTH } from '../reconciler/policy/schema';
 import type { ExtraAllow, ScmSpec } from '../reconciler/policy/types';
 import { canonicalId, shortName } from '../reconciler/resourceId';
 import type { Estate } from './estate';
+import { slotsRead } from './estate';
 
 export interface ProposedMember {
   id: string;
@@ -61,9 +65,22 @@ export interface UnresolvedCaller {
   reason: string;
 }
 
+/** A deployment slot of an app whose slots were read, compared with its app. */
+export interface SlotFinding {
+  app: string;
+  /** The slot as ARM spells its id; absent when the app's slot list could not be read. */
+  slot?: string;
+  /** open: admits the internet; wider: admits sources its app does not; locked: admits no more than its app; unreadable: not known. */
+  state: 'open' | 'wider' | 'locked' | 'unreadable';
+  reason: string;
+  /** The proposals whose enforcement locks it like its app (a callee's slots are covered by default). */
+  lockedBy: string[];
+}
+
 export interface Discovery {
   proposals: ProposedPolicy[];
   unprotected: AppFinding[];
+  slots: SlotFinding[];
   notProposed: AppFinding[];
   unattributed: UnattributedSource[];
   unresolved: UnresolvedCaller[];
@@ -200,6 +217,13 @@ function inexpressible(rule: AccessRule): string | undefined {
   return undefined;
 }
 
+/** An allow rule for every address, if the rules have one. */
+function admitsInternet(rules: AccessRule[]): AccessRule | undefined {
+  return rules.find((rule) => isAllow(rule) && ['any', '0.0.0.0/0', '::/0'].includes((rule.ipAddress ?? '').toLowerCase()));
+}
+
+const isAllow = (rule: AccessRule) => (rule.action ?? 'Allow').toLowerCase() === 'allow';
+
 function allowName(rule: AccessRule, fallback: string, taken: Set<string>): string {
   const given = isOwnedRule(rule) ? (rule.name ?? '').slice(OWNED_RULE_NAME_PREFIX.length) : (rule.name ?? '');
   const cleaned = given.replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '');
@@ -274,7 +298,7 @@ function analyzeCallee(site: ObservedSite, config: ObservedSiteConfig, index: Es
     findings.unprotected.push({ id: site.id, reason: 'its default action is Allow: it admits the internet' });
     return undefined;
   }
-  const open = config.accessRules.find((rule) => (rule.action ?? 'Allow').toLowerCase() === 'allow' && ['any', '0.0.0.0/0', '::/0'].includes((rule.ipAddress ?? '').toLowerCase()));
+  const open = admitsInternet(config.accessRules);
   if (open) {
     findings.unprotected.push({ id: site.id, reason: `rule ${describeRule(open)} admits the internet` });
     return undefined;
@@ -447,7 +471,7 @@ function toPolicies(callees: CalleeFindings[], index: EstateIndex): ProposedPoli
       subnetId: index.display(slot.subnet),
       exclusive: slot.exclusive,
       callers: callers.sort((a, b) => canonicalId(a.id).localeCompare(canonicalId(b.id))),
-      callees: slot.callees.map((callee) => ({ id: callee.site.id, scm: callee.scm, evidence: callee.evidence })),
+      callees: slot.callees.map((callee) => ({ id: callee.site.id, scm: callee.scm, evidence: [...callee.evidence] })),
       alsoAllow,
     });
   }
@@ -464,11 +488,100 @@ export function propose(estate: Estate): Discovery {
     const callee = analyzeCallee(site, config.value, index, findings);
     if (callee) callees.push(callee);
   }
+  const proposals = toPolicies(callees, index);
+  const slots = estate.sites.flatMap((site) => slotFindings(site, estate, proposals, findings));
   return {
-    proposals: toPolicies(callees, index),
+    proposals,
     unprotected: findings.unprotected,
+    slots,
     notProposed: findings.notProposed,
     unattributed: findings.unattributed,
     unresolved: findings.unresolved,
   };
+}
+
+export const SLOT_STATE = { open: 'open to the internet', wider: 'admits more than its app', locked: 'locked', unreadable: 'could not be read' } as const;
+
+/** What a rule admits, comparable across an app and its slots: its subnet, address or tag, and the headers it filters on. */
+function sourceKey(rule: AccessRule): string {
+  const range = rule.ipAddress ? parseCidr(rule.ipAddress) : undefined;
+  const address = rule.ipAddress ? (singleAddress(rule.ipAddress) ?? (range?.ok ? range.canonical : rule.ipAddress.toLowerCase())) : '';
+  return JSON.stringify([rule.vnetSubnetResourceId ? canonicalId(rule.vnetSubnetResourceId) : '', address, (rule.tag ?? '').toLowerCase(), rule.headers ?? {}]);
+}
+
+function sourceLabel(rule: AccessRule): string {
+  return `${rule.name ?? '(unnamed)'} (${rule.vnetSubnetResourceId ? `subnet ${shortName(rule.vnetSubnetResourceId)}` : (rule.ipAddress ?? '?')})`;
+}
+
+/** The allow rules of `rules` whose source `reference` does not admit. */
+function admittedBeyond(rules: AccessRule[], reference: AccessRule[] | 'nothing'): AccessRule[] {
+  const admitted = new Set(reference === 'nothing' ? [] : reference.filter(isAllow).map(sourceKey));
+  return rules.filter((rule) => isAllow(rule) && !admitted.has(sourceKey(rule)));
+}
+
+/** The rules the SCM (deployment) site applies: its own, or the main site's. */
+const scmRules = (config: ObservedSiteConfig) => (config.scmUseMain ? config.accessRules : config.scmAccessRules);
+const scmOpen = (config: ObservedSiteConfig) => !config.scmUseMain && (config.scmDefaultAction !== 'Deny' || !!admitsInternet(config.scmAccessRules));
+
+/** A slot compared with its app: what it admits that the app does not. */
+function compareSlot(app: ObservedSite, appConfig: ObservedSiteConfig, slot: ObservedSite, config: ObservedSiteConfig): Pick<SlotFinding, 'state' | 'reason'> {
+  const appName = shortName(app.id);
+  if (slot.publicNetworkAccess === 'Disabled') return { state: 'locked', reason: 'public network access is disabled (private endpoints only)' };
+  if (config.defaultAction !== 'Deny') return { state: 'open', reason: 'its default action is Allow: it admits the internet' };
+  const open = admitsInternet(config.accessRules);
+  if (open) return { state: 'open', reason: `rule ${describeRule(open)} admits the internet` };
+  if (scmOpen(config)) return { state: 'open', reason: 'its SCM (deployment) site admits the internet' };
+  // An app without public access admits nothing through rules; an app whose SCM site is open is reported as such already.
+  const appRules = app.publicNetworkAccess === 'Disabled' ? 'nothing' : appConfig.accessRules;
+  const main = admittedBeyond(config.accessRules, appRules);
+  const reported = new Set(main.map(sourceKey));
+  const scm = (scmOpen(appConfig) ? [] : admittedBeyond(scmRules(config), app.publicNetworkAccess === 'Disabled' ? 'nothing' : scmRules(appConfig))).filter(
+    (rule) => !reported.has(sourceKey(rule)),
+  );
+  if (main.length === 0 && scm.length === 0) return { state: 'locked', reason: `it admits no source ${appName} does not` };
+  const parts = [...(main.length > 0 ? [main.map(sourceLabel).join(', ')] : []), ...(scm.length > 0 ? [`on its SCM site ${scm.map(sourceLabel).join(', ')}`] : [])];
+  return { state: 'wider', reason: `${parts.join('; ')}, which ${appName} does not admit` };
+}
+
+const errorLabel = (error: { statusCode?: number; code?: string }) => [error.statusCode, error.code].filter(Boolean).join(' ');
+
+/**
+ * The slots of one app whose slots were read, each compared with the app, with what enforcing
+ * the proposals does to it: also an evidence line in each proposal naming the app as a callee.
+ * An open slot is unprotected; a slot (or a slot list) that could not be read is not guessed.
+ */
+function slotFindings(site: ObservedSite, estate: Estate, proposals: ProposedPolicy[], findings: Findings): SlotFinding[] {
+  const key = canonicalId(site.id);
+  const appConfig = estate.siteConfigs.get(key);
+  const listed = estate.slots?.get(key);
+  if (!listed || !slotsRead(site, appConfig) || appConfig?.status !== 'found') return [];
+  const covering = proposals.flatMap((proposal) => proposal.callees.filter((callee) => canonicalId(callee.id) === key).map((callee) => ({ policy: proposal.name, callee })));
+  const lockedBy = covering.map((entry) => entry.policy);
+  const slots: SlotFinding[] = [];
+  if (listed.status !== 'found') {
+    slots.push({ app: site.id, state: 'unreadable', reason: `its deployment slots could not be listed (${errorLabel(listed.error)}): whether one is open is not known`, lockedBy });
+  }
+  for (const slotKey of listed.status === 'found' ? listed.value : []) {
+    const slot = estate.slotSites?.get(slotKey);
+    const config = estate.siteConfigs.get(slotKey);
+    const id = slot?.id ?? slotKey;
+    if (!slot || config?.status !== 'found') {
+      const error = config && config.status !== 'found' ? ` (${errorLabel(config.error)})` : '';
+      slots.push({ app: site.id, slot: id, state: 'unreadable', reason: `its access rules could not be read${error}: whether it is open is not known`, lockedBy });
+      continue;
+    }
+    slots.push({ app: site.id, slot: id, ...compareSlot(site, appConfig.value, slot, config.value), lockedBy });
+  }
+  const enforcing = lockedBy.length > 0 ? `enforcing ${lockedBy.join(', ')} locks it like ${shortName(site.id)}` : `no pair is proposed for ${shortName(site.id)}, so no proposal locks it`;
+  for (const finding of slots) {
+    if (finding.state === 'open') findings.unprotected.push({ id: finding.slot!, reason: `a deployment slot of ${shortName(site.id)}: ${finding.reason}; ${enforcing}` });
+    const subject = `deployment slot ${finding.slot?.slice(finding.slot.lastIndexOf('/') + 1)}`;
+    const note = !finding.slot
+      ? finding.reason
+      : finding.state === 'unreadable'
+        ? `${subject}: ${finding.reason}`
+        : `${subject}: ${SLOT_STATE[finding.state]} (${finding.reason}); enforcing ${finding.state === 'locked' ? 'keeps it locked' : 'locks it'} like the callee`;
+    for (const { callee } of covering) callee.evidence.push(note);
+  }
+  return slots;
 }

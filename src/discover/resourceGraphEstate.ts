@@ -7,8 +7,9 @@
  */
 import type { ResourceGraphPort } from '../reconciler/azure/resourceGraphPort';
 import type { Observation, ObservedSiteConfig } from '../reconciler/observed';
-import { canonicalId, parseResourceId } from '../reconciler/resourceId';
-import type { Estate, EstateSource } from './estate';
+import type { PortCallOptions } from '../reconciler/port';
+import { appOfSlot, canonicalId, parseResourceId } from '../reconciler/resourceId';
+import { readSlots, unreadable, type Estate, type EstateSource } from './estate';
 
 export function resourceGraphEstateSource(port: ResourceGraphPort, fallback: EstateSource): EstateSource {
   return async (scope, options = {}) => {
@@ -22,7 +23,8 @@ export function resourceGraphEstateSource(port: ResourceGraphPort, fallback: Est
     const inScope = (id: string) => groups.size === 0 || groups.has(parseResourceId(id)?.resourceGroup.toLowerCase() ?? '');
     const byId = (a: { id: string }, b: { id: string }) => canonicalId(a.id).localeCompare(canonicalId(b.id));
     const estate: Estate = {
-      sites: [...snapshot.sites.values()].filter((site) => inScope(site.id)).sort(byId),
+      // The rows hold slots among the sites; the estate's sites are apps, as an ARM list returns them.
+      sites: [...snapshot.sites.values()].filter((site) => inScope(site.id) && !appOfSlot(site.id)).sort(byId),
       siteConfigs: new Map(),
       virtualNetworks: [...snapshot.virtualNetworks.values()].filter((vnet) => inScope(vnet.id)).sort(byId),
       unreadable: [],
@@ -36,13 +38,19 @@ export function resourceGraphEstateSource(port: ResourceGraphPort, fallback: Est
         try {
           observation = { status: 'found', value: await port.getSiteConfig(site.id, options) };
         } catch (error) {
-          const armError = error as { code?: string; statusCode?: number; message?: string };
-          estate.unreadable.push({ resourceId: site.id, what: 'access rules', code: armError.code ?? 'UnexpectedError', statusCode: armError.statusCode, message: armError.message ?? String(error) });
+          estate.unreadable.push(unreadable(site.id, 'access rules', error));
           observation = { status: 'unreadable', error: error as never };
         }
       }
       estate.siteConfigs.set(key, observation);
     }
+    // An app the rows hold has its slot list in them too; a slot's config is read from ARM, as a tick reads it.
+    const rows = {
+      listSlots: (siteId: string, call?: PortCallOptions) =>
+        snapshot.sites.has(canonicalId(siteId)) ? Promise.resolve(snapshot.slotsOfApp.get(canonicalId(siteId)) ?? []) : port.listSlots(siteId, call),
+      getSiteConfig: (siteId: string, call?: PortCallOptions) => port.getSiteConfig(siteId, call),
+    };
+    await readSlots(rows, estate, options);
     return estate;
   };
 }

@@ -9,10 +9,22 @@ import { renderPlanText } from '../reconciler/render/text';
 import { shortName } from '../reconciler/resourceId';
 import { scopeLabel, type DiscoveryReport } from './discover';
 import { oneLine } from './policyFile';
+import { SLOT_STATE, type SlotFinding } from './propose';
 
 interface Section {
   title: string;
   lines: string[];
+}
+
+function slotLine(finding: SlotFinding): string {
+  if (!finding.slot) return `${shortName(finding.app)}: ${finding.reason}`;
+  const enforcing =
+    finding.state === 'unreadable'
+      ? ''
+      : finding.lockedBy.length > 0
+        ? `; enforcing ${finding.lockedBy.join(', ')} ${finding.state === 'locked' ? 'keeps it locked' : 'locks it'} like ${shortName(finding.app)}`
+        : `; no pair is proposed for ${shortName(finding.app)}`;
+  return `${shortName(finding.slot)}: ${SLOT_STATE[finding.state]}: ${finding.reason}${enforcing}`;
 }
 
 function sections(report: DiscoveryReport): Section[] {
@@ -23,6 +35,7 @@ function sections(report: DiscoveryReport): Section[] {
   return [
     { title: 'Proposed policies (mode: audit)', lines: proposalLines },
     { title: 'Unprotected (open to the internet)', lines: report.unprotected.map((app) => `${shortName(app.id)}: ${app.reason}`) },
+    { title: 'Deployment slots of apps that deny by default', lines: report.slots.map(slotLine) },
     { title: 'Not attributed to an app', lines: report.unattributed.map((source) => `${shortName(source.callee)}: ${source.rule}: ${source.reason}`) },
     { title: 'Callers without a subnet to move to', lines: report.unresolved.map((entry) => `${shortName(entry.caller)} → ${shortName(entry.callee)}: ${entry.reason}`) },
     { title: 'Locked, no pair proposed', lines: report.notProposed.map((app) => `${shortName(app.id)}: ${app.reason}`) },

@@ -59,6 +59,35 @@ function callerSlotsOf(policies: LockdownPolicy[], state: ObservedState): string
   return slots;
 }
 
+/** What the slot reads fill, keyed like an ObservedState: each app's slot list, each slot's site and config. */
+export type SlotObservations = Pick<ObservedState, 'sites' | 'siteConfigs'> & { slots: Map<string, Observation<string[]>> };
+
+type Read = () => Promise<void>;
+
+/** One paged list of an app's slots, which returns each slot's site properties (no read per guessed slot name). */
+export function readSlotList(port: Pick<AzurePort, 'listSlots'>, appId: string, displayId: string, state: SlotObservations, call: PortCallOptions): Read {
+  return async () => {
+    const listed = await observeOne(() => port.listSlots(displayId, call));
+    state.slots.set(appId, listed.status === 'found' ? { status: 'found', value: listed.value.map((slot) => canonicalId(slot.id)) } : listed);
+    if (listed.status === 'found') for (const slot of listed.value) state.sites.set(canonicalId(slot.id), { status: 'found', value: slot });
+  };
+}
+
+/** A listed slot's config is read like an app's: one read per slot whose config is not read yet. */
+export function slotConfigReads(port: Pick<AzurePort, 'getSiteConfig'>, state: SlotObservations, call: PortCallOptions): Read[] {
+  const slotConfigs = new Map<string, string>();
+  for (const slots of state.slots.values()) {
+    if (slots.status !== 'found') continue;
+    for (const slotId of slots.value) {
+      const slot = state.sites.get(slotId);
+      if (slot?.status === 'found' && !state.siteConfigs.has(slotId)) slotConfigs.set(slotId, slot.value.id);
+    }
+  }
+  return [...slotConfigs].map(([slotId, displayId]) => async () => {
+    state.siteConfigs.set(slotId, await observeOne(() => port.getSiteConfig(displayId, call)));
+  });
+}
+
 export async function observe(port: AzurePort, policies: LockdownPolicy[], options: ObserveOptions = {}): Promise<ObservedState> {
   const concurrency = options.concurrency ?? 8;
   const call: PortCallOptions = { abortSignal: options.abortSignal };
@@ -75,7 +104,9 @@ export async function observe(port: AzurePort, policies: LockdownPolicy[], optio
     for (const callee of policy.callees) siteIds.set(callee.id, callee.displayId);
   }
   const slotOwners = appsWithSlots(policies);
-  const state: ObservedState = { subnets: new Map(), sites: new Map(), siteConfigs: new Map(), plans: new Map(), slots: new Map(), observedAt: '' };
+  const slots = new Map<string, Observation<string[]>>();
+  const state: ObservedState = { subnets: new Map(), sites: new Map(), siteConfigs: new Map(), plans: new Map(), slots, observedAt: '' };
+  const slotState: SlotObservations = { sites: state.sites, siteConfigs: state.siteConfigs, slots };
   // A bulk source (Resource Graph) fetches every named resource in a few queries first.
   const source = await port.prefetch?.([...subnetIds.values(), ...siteIds.values()], call);
   if (source) state.source = source;
@@ -94,7 +125,6 @@ export async function observe(port: AzurePort, policies: LockdownPolicy[], optio
     }
   };
 
-  type Read = () => Promise<void>;
   const reads: Read[] = [];
   for (const [vnetId, subnets] of byVirtualNetwork(subnetIds)) reads.push(readVnet(vnetId, subnets));
   for (const [siteId, displayId] of siteIds) {
@@ -105,13 +135,7 @@ export async function observe(port: AzurePort, policies: LockdownPolicy[], optio
       state.siteConfigs.set(siteId, await observeOne(() => port.getSiteConfig(displayId, call)));
     });
   }
-  for (const [appId, displayId] of slotOwners) {
-    reads.push(async () => {
-      const listed = await observeOne(() => port.listSlots(displayId, call));
-      state.slots!.set(appId, listed.status === 'found' ? { status: 'found', value: listed.value.map((slot) => canonicalId(slot.id)) } : listed);
-      if (listed.status === 'found') for (const slot of listed.value) state.sites.set(canonicalId(slot.id), { status: 'found', value: slot });
-    });
-  }
+  for (const [appId, displayId] of slotOwners) reads.push(readSlotList(port, appId, displayId, slotState, call));
   await mapWithConcurrency(reads, concurrency, (read) => read());
   const slotCallers = callerSlotsOf(policies, state);
   for (const slotId of slotCallers) callerIds.add(slotId);
@@ -131,19 +155,7 @@ export async function observe(port: AzurePort, policies: LockdownPolicy[], optio
     state.plans.set(planKey, await observeOne(() => port.getPlan(planId, call)));
   });
   // A slot's site came with its app's list; its config is read like an app's.
-  const slotConfigs = new Map<string, string>();
-  for (const slots of state.slots!.values()) {
-    if (slots.status !== 'found') continue;
-    for (const slotId of slots.value) {
-      const slot = state.sites.get(slotId);
-      if (slot?.status === 'found' && !state.siteConfigs.has(slotId)) slotConfigs.set(slotId, slot.value.id);
-    }
-  }
-  for (const [slotId, displayId] of slotConfigs) {
-    laterReads.push(async () => {
-      state.siteConfigs.set(slotId, await observeOne(() => port.getSiteConfig(displayId, call)));
-    });
-  }
+  laterReads.push(...slotConfigReads(port, slotState, call));
   for (const [vnetId, subnets] of byVirtualNetwork(integrationSubnets)) if (!readVnets.has(vnetId)) laterReads.push(readVnet(vnetId, subnets));
   await mapWithConcurrency(laterReads, concurrency, (read) => read());
 

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import type { Estate } from '../../src/discover/estate';
 import { policyFile } from '../../src/discover/policyFile';
 import { propose, type Discovery } from '../../src/discover/propose';
-import type { AccessRule, ObservedSite, ObservedSiteConfig, ObservedVirtualNetwork } from '../../src/reconciler/observed';
+import type { AccessRule, Observation, ObservedSite, ObservedSiteConfig, ObservedVirtualNetwork } from '../../src/reconciler/observed';
 import { loadPolicyTexts } from '../../src/reconciler/policy/load';
 import { canonicalId } from '../../src/reconciler/resourceId';
 import { SUB, siteId, subnetId } from '../support/world';
@@ -205,3 +205,107 @@ describe('discovery proposals', () => {
     expect(discovery.unattributed[0].reason).toMatch(/shared by 2 apps/);
   });
 });
+
+describe('deployment slots of a callee', () => {
+  const callee = siteId('fn', 'payments-func');
+  const caller = siteId('web', 'orders-web');
+  const hidden = siteId('fn', 'private-func');
+  const slotOf = (app: string, name: string) => `${app}/slots/${name}`;
+  const config = (overrides: Partial<ObservedSiteConfig> = {}): ObservedSiteConfig => ({
+    accessRules: [{ name: 'from-apps', action: 'Allow', priority: 100, vnetSubnetResourceId: SUBNETS[0] }],
+    defaultAction: 'Deny',
+    scmAccessRules: [],
+    scmDefaultAction: 'Allow',
+    scmUseMain: true,
+    vnetRouteAllEnabled: false,
+    ...overrides,
+  });
+  const slots: Record<string, ObservedSiteConfig | 'unreadable'> = {
+    open: config({ accessRules: [], defaultAction: 'Allow' }),
+    anyrule: config({ accessRules: [{ name: 'everyone', action: 'Allow', priority: 100, ipAddress: '0.0.0.0/0' }] }),
+    scmopen: config({ scmUseMain: false, scmDefaultAction: 'Allow' }),
+    extra: config({ accessRules: [...config().accessRules, { name: 'partner', action: 'Allow', priority: 110, ipAddress: '192.0.2.0/24' }] }),
+    scmextra: config({ scmUseMain: false, scmDefaultAction: 'Deny', scmAccessRules: [{ name: 'agents', action: 'Allow', priority: 100, ipAddress: '203.0.113.0/24' }] }),
+    // The same source under another name and priority admits no more.
+    same: config({ accessRules: [{ name: 'ld-hub-apps', description: 'lockdown:x', action: 'Allow', priority: 300, vnetSubnetResourceId: SUBNETS[0].toLowerCase() }] }),
+    // A Deny rule admits nothing.
+    denies: config({ accessRules: [...config().accessRules, { name: 'block', action: 'Deny', priority: 50, ipAddress: '198.51.100.0/24' }] }),
+    unread: 'unreadable',
+  };
+  const armError = { name: 'ArmError', message: 'busy', code: 'AnotherOperationInProgress', statusCode: 409 } as never;
+
+  function estate(): Estate {
+    const slotIds = Object.keys(slots).map((name) => slotOf(callee, name));
+    const siteConfigs = new Map<string, Observation<ObservedSiteConfig>>([
+      [canonicalId(callee), { status: 'found', value: config() }],
+      [canonicalId(caller), { status: 'found', value: config({ accessRules: [], defaultAction: 'Allow' }) }],
+      [canonicalId(hidden), { status: 'found', value: config({ accessRules: [], defaultAction: 'Allow' }) }],
+      [canonicalId(slotOf(hidden, 'beta')), { status: 'found', value: config({ accessRules: [{ name: 'office', action: 'Allow', priority: 100, ipAddress: '198.51.100.7' }] }) }],
+    ]);
+    for (const [name, value] of Object.entries(slots)) siteConfigs.set(canonicalId(slotOf(callee, name)), value === 'unreadable' ? { status: 'unreadable', error: armError } : { status: 'found', value });
+    return {
+      sites: [
+        { id: caller, location: 'westeurope', serverFarmId: PLANS[0], integrationSubnetId: canonicalId(SUBNETS[0]) },
+        { id: callee, location: 'westeurope', serverFarmId: PLANS[1] },
+        // No public access: its rules admit nothing, so any rule of its slot admits more.
+        { id: hidden, location: 'westeurope', serverFarmId: PLANS[1], publicNetworkAccess: 'Disabled' },
+        { id: siteId('fn', 'unlisted-func'), location: 'westeurope', serverFarmId: PLANS[1] },
+      ],
+      siteConfigs: new Map([...siteConfigs, [canonicalId(siteId('fn', 'unlisted-func')), { status: 'found', value: config({ accessRules: [] }) }]]),
+      virtualNetworks: [],
+      unreadable: [],
+      slots: new Map<string, Observation<string[]>>([
+        [canonicalId(callee), { status: 'found', value: slotIds.map(canonicalId) }],
+        [canonicalId(hidden), { status: 'found', value: [canonicalId(slotOf(hidden, 'beta'))] }],
+        [canonicalId(siteId('fn', 'unlisted-func')), { status: 'unreadable', error: armError }],
+      ]),
+      slotSites: new Map([
+        ...slotIds.map((id): [string, ObservedSite] => [canonicalId(id), { id, location: 'westeurope', serverFarmId: PLANS[1] }]),
+        [canonicalId(slotOf(hidden, 'beta')), { id: slotOf(hidden, 'beta'), location: 'westeurope', serverFarmId: PLANS[1] }],
+      ]),
+    };
+  }
+
+  it('compares each slot with its app: open, admitting more, locked, or not read; never guessed', () => {
+    const discovery = propose(estate());
+    const [policy] = discovery.proposals;
+    expect(policy.callees.map((entry) => entry.id)).toEqual([callee]);
+    const state = (app: string) => Object.fromEntries(discovery.slots.filter((finding) => finding.app === app).map((finding) => [finding.slot?.slice(finding.slot.lastIndexOf('/') + 1) ?? '(list)', [finding.state, finding.reason]]));
+    expect(state(callee)).toEqual({
+      open: ['open', 'its default action is Allow: it admits the internet'],
+      anyrule: ['open', 'rule everyone Allow 0.0.0.0/0 p100 admits the internet'],
+      scmopen: ['open', 'its SCM (deployment) site admits the internet'],
+      extra: ['wider', 'partner (192.0.2.0/24), which payments-func does not admit'],
+      scmextra: ['wider', 'on its SCM site agents (203.0.113.0/24), which payments-func does not admit'],
+      same: ['locked', 'it admits no source payments-func does not'],
+      denies: ['locked', 'it admits no source payments-func does not'],
+      unread: ['unreadable', 'its access rules could not be read (409 AnotherOperationInProgress): whether it is open is not known'],
+    });
+    expect(state(hidden)).toEqual({ beta: ['wider', 'office (198.51.100.7), which private-func does not admit'] });
+    expect(state(siteId('fn', 'unlisted-func'))).toEqual({ '(list)': ['unreadable', 'its deployment slots could not be listed (409 AnotherOperationInProgress): whether one is open is not known'] });
+    expect(discovery.slots.filter((finding) => finding.app === callee).every((finding) => finding.lockedBy.join() === policy.name)).toBe(true);
+    expect(discovery.slots.filter((finding) => finding.app !== callee).every((finding) => finding.lockedBy.length === 0)).toBe(true);
+
+    // Only the open slots are unprotected; the proposal's evidence names every slot of its callee.
+    expect(discovery.unprotected.filter((finding) => finding.id.includes('/slots/')).map((finding) => shortSlot(finding.id))).toEqual(['open', 'anyrule', 'scmopen']);
+    expect(policy.callees[0].evidence).toEqual(
+      expect.arrayContaining([
+        'deployment slot open: open to the internet (its default action is Allow: it admits the internet); enforcing locks it like the callee',
+        'deployment slot extra: admits more than its app (partner (192.0.2.0/24), which payments-func does not admit); enforcing locks it like the callee',
+        'deployment slot same: locked (it admits no source payments-func does not); enforcing keeps it locked like the callee',
+        'deployment slot unread: its access rules could not be read (409 AnotherOperationInProgress): whether it is open is not known',
+      ]),
+    );
+    const [file] = filesOf(discovery);
+    expect(file.text).toContain('#     deployment slot scmextra: admits more than its app');
+  });
+
+  it('reports nothing about slots the estate did not read', () => {
+    const { slots: _slots, slotSites: _sites, ...withoutSlots } = estate();
+    const discovery = propose(withoutSlots);
+    expect(discovery.slots).toEqual([]);
+    expect(discovery.proposals[0].callees[0].evidence.join('\n')).not.toMatch(/slot/);
+  });
+});
+
+const shortSlot = (id: string) => id.slice(id.lastIndexOf('/') + 1);

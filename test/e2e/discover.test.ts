@@ -1,12 +1,13 @@
 /**
  * `lockdown discover` on the emulator, seeded with an estate partly locked by hand
  * (emulator/topologies/estate.json): a pair locked through a subnet, a pair allowed by outbound
- * addresses, one whose caller has no subnet yet, open apps, a callee locked by a range only.
+ * addresses, one whose caller has no subnet yet, open apps, a callee locked by a range only, and
+ * deployment slots: an open one, one locked like its app, one admitting more than its app.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Topology } from '../../emulator/src/types';
+import type { EmulatorStateSnapshot, Topology } from '../../emulator/src/types';
 import { runCli, type CliIo } from '../../src/cli/main';
 import { discover, type DiscoveryReport } from '../../src/discover/discover';
 import type { Plan } from '../../src/reconciler/plan';
@@ -23,8 +24,29 @@ const app = {
   audit: site('ops', 'audit-web'),
   inventory: site('fn', 'inventory-func'),
   legacy: site('fn', 'legacy-func'),
+  ledger: site('fn', 'ledger-func'),
+};
+const slot = {
+  staging: `${app.payments}/slots/staging`,
+  canary: `${app.stock}/slots/canary`,
+  preview: `${app.ledger}/slots/preview`,
 };
 const scope = { subscriptions: [SUB], resourceGroups: [] };
+
+/** A site's or slot's access rules as the emulator holds them. */
+function rulesOf(state: EmulatorStateSnapshot, id: string): { defaultAction: string; sources: string[]; scmUseMain: boolean } {
+  const config = Object.entries(state.siteConfigs).find(([key]) => key.toLowerCase() === `${id}/config/web`.toLowerCase())![1] as { properties: Record<string, any> };
+  return {
+    defaultAction: config.properties.ipSecurityRestrictionsDefaultAction,
+    // The allowed sources (ARM's implicit trailing "Deny all" is not one).
+    sources: (config.properties.ipSecurityRestrictions as { action?: string; vnetSubnetResourceId?: string; ipAddress?: string }[])
+      .filter((rule) => rule.action === 'Allow')
+      .map((rule) => (rule.vnetSubnetResourceId ?? rule.ipAddress!).toLowerCase())
+      .sort(),
+    scmUseMain: config.properties.scmIpSecurityRestrictionsUseMain,
+  };
+}
+const policyText = (report: DiscoveryReport, callee: string) => readFileSync(path.join(out, `${report.proposals.find((proposal) => proposal.callees[0].id === callee)!.name}.yaml`), 'utf8');
 
 /** What a plan would write, comparable across two plans. */
 const writes = (plan: Plan) => plan.actions.map((action) => ({ id: action.id, changes: action.changes, apply: action.enforcement.apply }));
@@ -87,7 +109,7 @@ describe('lockdown discover', () => {
     expect(readFileSync(path.join(out, `${stock.name}.yaml`), 'utf8')).toContain('calls from outbound address 20.60.1.20, which rule reports-a allows');
   });
 
-  it('lists open callees as unprotected, sources it cannot attribute, and that it did not read slots', async () => {
+  it('lists open callees as unprotected, and sources it cannot attribute', async () => {
     const report = await discover({ scope, port: world.port, outDir: out });
     expect(report.unprotected).toEqual(expect.arrayContaining([{ id: app.legacy, reason: expect.stringContaining('default action is Allow') }]));
     expect(report.unprotected).toEqual(expect.arrayContaining([{ id: app.inventory, reason: expect.stringContaining('SCM') }]));
@@ -98,7 +120,40 @@ describe('lockdown discover', () => {
       ]),
     );
     expect(report.notProposed.map((finding) => finding.id)).toEqual([site('fn', 'ledger-func')]);
-    expect(report.notRead.join(' ')).toMatch(/deployment slots/);
+  });
+
+  it('reads the slots of apps that deny by default: an open slot is unprotected, and each slot is reported with what enforcing does to it', async () => {
+    const report = await discover({ scope, port: world.port, outDir: out });
+    const policyOf = (callee: string) => report.proposals.find((proposal) => proposal.callees[0].id === callee)!.name;
+    expect(report.slots).toEqual([
+      { app: app.ledger, slot: slot.preview, state: 'wider', reason: 'partner (192.0.2.0/24), which ledger-func does not admit', lockedBy: [] },
+      { app: app.payments, slot: slot.staging, state: 'open', reason: 'its default action is Allow: it admits the internet', lockedBy: [policyOf(app.payments)] },
+      { app: app.stock, slot: slot.canary, state: 'locked', reason: 'it admits no source stock-func does not', lockedBy: [policyOf(app.stock)] },
+    ]);
+    expect(report.unprotected.filter((finding) => finding.id.includes('/slots/'))).toEqual([
+      { id: slot.staging, reason: `a deployment slot of payments-func: its default action is Allow: it admits the internet; enforcing ${policyOf(app.payments)} locks it like payments-func` },
+    ]);
+    expect(policyText(report, app.payments)).toContain('#     deployment slot staging: open to the internet (its default action is Allow: it admits the internet); enforcing locks it like the callee\n');
+    expect(policyText(report, app.stock)).toContain('#     deployment slot canary: locked (it admits no source stock-func does not); enforcing keeps it locked like the callee\n');
+    // One list per app that denies by default; an open app's slots are not read (legacy-func, orders-web...).
+    const listed = world.emulator.admin.requests().filter((exchange) => exchange.operationId === 'WebApps_ListSlots').map((exchange) => exchange.url.split('?')[0].toLowerCase());
+    expect([...new Set(listed)].sort()).toEqual([app.inventory, app.ledger, app.payments, app.stock].map((id) => `${id}/slots`.toLowerCase()).sort());
+    // The plan if enforced locks the open slot and rewrites the locked one like its app; the slot of an app with no pair is left alone.
+    const planned = new Set(report.planIfEnforced.actions.map((action) => action.resourceId.toLowerCase()));
+    expect([slot.staging, slot.canary, slot.preview].map((id) => planned.has(id.toLowerCase()))).toEqual([true, true, false]);
+  });
+
+  it('shows the slots and the slot writes of the plan in the text summary', async () => {
+    const io = cliIo(world);
+    expect(await runCli(['discover', '--subscription', SUB, '--out', out], io)).toBe(0);
+    const [summary, plan] = io.out.join('\n').split('If every proposal were enforced:');
+    expect(summary).toMatch(/\nUnprotected \(open to the internet\):\n(?: {2}.*\n)* {2}payments-func\/staging: a deployment slot of payments-func: its default action is Allow/);
+    expect(summary).toMatch(
+      /\nDeployment slots of apps that deny by default:\n {2}ledger-func\/preview: admits more than its app: partner \(192\.0\.2\.0\/24\), which ledger-func does not admit; no pair is proposed for ledger-func\n {2}payments-func\/staging: open to the internet: .*; enforcing payments-func-from-hub-apps locks it like payments-func\n {2}stock-func\/canary: locked: .*; enforcing stock-func-from-hub-reports keeps it locked like stock-func\n/,
+    );
+    expect(plan).toMatch(/^~ callee payments-func\/staging: .*ipSecurityRestrictionsDefaultAction Allow → Deny/m);
+    expect(plan).toMatch(/^~ callee stock-func\/canary: /m);
+    expect(plan).not.toMatch(/ledger-func\/preview/);
   });
 
   it('only reads: every request it sends is a GET, and the emulator records no new state', async () => {
@@ -120,9 +175,14 @@ describe('lockdown discover', () => {
     expect(report.formatVersion).toBe(1);
     expect(report.proposals).toHaveLength(3);
     expect(report.planIfEnforced.actions.length).toBeGreaterThan(0);
+    expect(report.slots.map((finding) => [finding.slot, finding.state])).toEqual([
+      [slot.preview, 'wider'],
+      [slot.staging, 'open'],
+      [slot.canary, 'locked'],
+    ]);
     const markdown = cliIo(world);
     expect(await runCli(['discover', '--subscription', SUB, '--out', out, '--force', '-o', 'markdown'], markdown)).toBe(0);
-    expect(markdown.out.join('\n')).toMatch(/^### Lockdown discovery[\s\S]*#### Unprotected[\s\S]*#### If every proposal were enforced[\s\S]*\| `~` \|/);
+    expect(markdown.out.join('\n')).toMatch(/^### Lockdown discovery[\s\S]*#### Unprotected[\s\S]*#### Deployment slots of apps that deny by default\n\n[\s\S]*- payments-func\/staging: open to the internet[\s\S]*#### If every proposal were enforced[\s\S]*\| `~` \|/);
   });
 
   it('writes policies that validate cleanly and that change nothing while in audit mode', async () => {
@@ -157,6 +217,14 @@ describe('lockdown discover', () => {
     }
     const after = await world.tick({ policyPaths: [out], apply: false });
     expect(after.plan.actions).toEqual([]);
+    // The open slot ends locked like its app, the locked one is rewritten like its app, the slot of an app with no pair is untouched.
+    const end = world.emulator.admin.state();
+    expect(rulesOf(seed, slot.staging).defaultAction).not.toBe('Deny'); // seeded open (ARM's implicit Allow)
+    expect(rulesOf(end, slot.staging)).toEqual(rulesOf(end, app.payments));
+    expect(rulesOf(end, slot.staging)).toEqual({ defaultAction: 'Deny', sources: [expect.stringMatching(/\/subnets\/apps$/)], scmUseMain: true });
+    expect(rulesOf(end, slot.canary)).toEqual(rulesOf(end, app.stock));
+    expect(rulesOf(end, slot.canary).sources).toEqual([expect.stringMatching(/\/subnets\/reports$/), '203.0.113.0/24']);
+    expect(rulesOf(end, slot.preview)).toEqual(rulesOf(seed, slot.preview));
   });
 
   it('on an estate Lockdown already locked, proposes the same policies back and plan shows no changes', async () => {
@@ -169,6 +237,13 @@ describe('lockdown discover', () => {
       const second = await discover({ scope, port: world.port, outDir: again });
       expect(second.proposals.map((proposal) => proposal.name)).toEqual(first.proposals.map((proposal) => proposal.name));
       expect(second.planIfEnforced.actions).toEqual([]);
+      // Slots included: the slots of the proposed callees are now locked like them.
+      expect(second.slots.map((finding) => [finding.slot, finding.state])).toEqual([
+        [slot.preview, 'wider'],
+        [slot.staging, 'locked'],
+        [slot.canary, 'locked'],
+      ]);
+      expect(second.unprotected.map((finding) => finding.id)).not.toContain(slot.staging);
       enforce(again);
       const plan = await world.tick({ policyPaths: [again], apply: false });
       expect(plan.plan.actions).toEqual([]);
@@ -207,6 +282,38 @@ describe('lockdown discover', () => {
       [app.audit, app.inventory],
       [app.orders, app.payments],
     ]);
+  });
+
+  it('reports a slot whose access rules it cannot read as unreadable, and guesses nothing about it', async () => {
+    world.emulator.admin.addFault({ method: 'GET', pathPattern: '/sites/payments-func/slots/staging/config/web$', kind: 'anotherOperationInProgress', status: 409 });
+    const report = await discover({ scope, port: world.port, outDir: out });
+    expect(report.unreadable).toEqual([expect.objectContaining({ resourceId: slot.staging, what: 'access rules', statusCode: 409 })]);
+    expect(report.slots.find((finding) => finding.slot === slot.staging)).toEqual({
+      app: app.payments,
+      slot: slot.staging,
+      state: 'unreadable',
+      reason: 'its access rules could not be read (409 AnotherOperationInProgress): whether it is open is not known',
+      lockedBy: [report.proposals.find((proposal) => proposal.callees[0].id === app.payments)!.name],
+    });
+    expect(report.unprotected.map((finding) => finding.id)).not.toContain(slot.staging);
+    expect(policyText(report, app.payments)).toContain('#     deployment slot staging: its access rules could not be read (409 AnotherOperationInProgress): whether it is open is not known\n');
+    expect(pairs(report)).toHaveLength(3);
+  });
+
+  it('reports a slot list it cannot read, and says nothing about the slots it did not see', async () => {
+    // Twice: discovery's read, then the plan's observe.
+    world.emulator.admin.addFault({ method: 'GET', pathPattern: '/sites/stock-func/slots$', kind: 'anotherOperationInProgress', status: 409, times: 2 });
+    const report = await discover({ scope, port: world.port, outDir: out });
+    expect(report.unreadable).toEqual([expect.objectContaining({ resourceId: app.stock, what: 'deployment slots', statusCode: 409 })]);
+    expect(report.slots.filter((finding) => finding.app === app.stock)).toEqual([
+      { app: app.stock, state: 'unreadable', reason: expect.stringMatching(/^its deployment slots could not be listed \(409 AnotherOperationInProgress\): whether one is open is not known$/), lockedBy: [expect.any(String)] },
+    ]);
+    const { planIfEnforced, ...findings } = report;
+    expect(JSON.stringify(findings).toLowerCase()).not.toContain('slots/canary');
+    // The plan if enforced does not guess either: the pair is not ready, and canary is not planned.
+    expect(planIfEnforced.conditions).toEqual([expect.objectContaining({ severity: 'error', reason: 'SlotsUnreadable', resourceId: app.stock })]);
+    expect(planIfEnforced.actions.map((action) => action.resourceId.toLowerCase())).not.toContain(slot.canary.toLowerCase());
+    expect(policyText(report, app.stock)).toContain('#     its deployment slots could not be listed (409 AnotherOperationInProgress): whether one is open is not known\n');
   });
 
   it('reports a list it cannot read, and infers nothing from what is missing', async () => {

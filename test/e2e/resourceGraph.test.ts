@@ -112,9 +112,10 @@ describe('observation source by setting', () => {
 });
 
 describe('lockdown discover through Resource Graph', () => {
-  it('reads the estate in two queries (two more for the plan if enforced) and proposes the same policies as ARM reads', async () => {
+  it('reads the estate in two queries (two more for the plan if enforced), slots included, and proposes the same policies as ARM reads', async () => {
     const estateWorld = await startEmulatorWorld({ topology: JSON.parse(readFileSync(path.join(ROOT, 'emulator/topologies/estate.json'), 'utf8')) as Topology });
     const folders: string[] = [];
+    const slotLists: Record<string, string[]> = {};
     try {
       const proposals = async (source: string) => {
         const folder = mkdtempSync(path.join(tmpdir(), `lockdown-discover-${source}-`));
@@ -123,6 +124,9 @@ describe('lockdown discover through Resource Graph', () => {
         const env = { LOCKDOWN_ARM_ENDPOINT: estateWorld.emulator.url, LOCKDOWN_ARM_TOKEN: OPERATOR_TOKEN, LOCKDOWN_OBSERVATION_SOURCE: source };
         const code = await runCli(['discover', '--subscription', SUB, '--out', folder], { stdout: () => undefined, stderr: () => undefined, env });
         expect(code).toBe(0);
+        slotLists[source] = [
+          ...new Set(estateWorld.emulator.admin.requests().filter((exchange) => exchange.operationId === 'WebApps_ListSlots').map((exchange) => exchange.url.split('/')[8])),
+        ].sort();
         return Object.fromEntries(readdirSync(folder).map((file) => [file, readFileSync(path.join(folder, file), 'utf8').replace(/read at \S+/, '')]));
       };
       const throughArm = await proposals('arm');
@@ -130,6 +134,11 @@ describe('lockdown discover through Resource Graph', () => {
       expect(graphQueries(estateWorld)).toHaveLength(4);
       expect(Object.keys(throughGraph).length).toBeGreaterThan(0);
       expect(throughGraph).toEqual(throughArm);
+      // The estate's slots (their evidence is in both sets of files) come from the resources rows. The
+      // only ARM lists are the plan's confirmation of its slot writes (proposed callees): ledger-func,
+      // whose slots the estate alone reads, is listed through ARM by the ARM reads only.
+      expect(Object.values(throughGraph).join('\n')).toContain('deployment slot staging: open to the internet');
+      expect(slotLists).toEqual({ arm: ['inventory-func', 'ledger-func', 'payments-func', 'stock-func'], resourcegraph: ['inventory-func', 'payments-func', 'stock-func'] });
     } finally {
       await estateWorld.stop();
       for (const folder of folders) rmSync(folder, { recursive: true, force: true });
