@@ -113,19 +113,19 @@ export class Store {
   reset(subscriptionId: string, resourceGroups: string[], recs: Rec[]): void {
     this.subscriptionId = subscriptionId;
     this.resourceGroups = new Map(resourceGroups.map((rg) => [rg.toLowerCase(), rg]));
-    this.recs = new Map(recs.map((r) => [key(r.id), r]));
+    this.recs = new Map(recs.map((rec) => [key(rec.id), rec]));
     this.hist = [];
     this.seq = 0;
     this.snapshot('seed');
   }
 
   get<T extends Rec>(id: string, type: T['type']): T | undefined {
-    const r = this.recs.get(key(id));
-    return r && r.type === type ? (r as T) : undefined;
+    const rec = this.recs.get(key(id));
+    return rec && rec.type === type ? (rec as T) : undefined;
   }
 
   all<T extends Rec>(type: T['type'], from: ReadonlyMap<string, Rec> = this.recs): T[] {
-    return [...from.values()].filter((r): r is T => r.type === type);
+    return [...from.values()].filter((rec): rec is T => rec.type === type);
   }
 
   /** store a new version of a record (never mutate a stored one) */
