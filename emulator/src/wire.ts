@@ -1,6 +1,6 @@
 /** Renders store records in the REST wire format (the bodies GET returns), from any state map. */
 import { displayLocation, key, normalizeLocation } from './ids';
-import type { FarmRec, Rec, SiteRec, SubnetRec, VnetRec } from './state';
+import { siteIndexOf, type FarmRec, type Rec, type SiteRec, type SubnetRec, type VnetRec } from './state';
 import { rulesWithImplicit, type AccessRestriction } from './siteConfigModel';
 import type { EmulatorStateSnapshot } from './types';
 
@@ -25,7 +25,6 @@ const of = <T extends Rec>(recs: Recs, id: string | undefined, type: T['type']):
   const rec = recs.get(key(id));
   return rec && rec.type === type ? (rec as T) : undefined;
 };
-const allOf = <T extends Rec>(recs: Recs, type: T['type']): T[] => [...recs.values()].filter((r): r is T => r.type === type);
 
 const hostName = (site: SiteRec) => `${(site.slot ? `${site.name}-${site.slot.name}` : site.name).toLowerCase()}.azurewebsites.net`;
 /** ARM names a slot "{app}/{slot}" and types it sites/slots, its config sites/slots/config and so on. */
@@ -33,7 +32,7 @@ const siteType = (site: SiteRec, child = '') => `Microsoft.Web/sites${site.slot 
 const siteName = (site: SiteRec) => (site.slot ? `${site.name}/${site.slot.name}` : site.name);
 
 export function renderFarm(recs: Recs, farm: FarmRec): WireResource {
-  const sites = allOf<SiteRec>(recs, 'site').filter((site) => !site.slot && key(site.serverFarmId) === key(farm.id));
+  const sites = siteIndexOf(recs).onPlan(farm.id).filter((site) => !site.slot);
   const elastic = /elasticpremium/i.test(farm.sku.tier);
   return {
     id: farm.id,
@@ -170,13 +169,12 @@ export function renderSwift(recs: Recs, site: SiteRec): WireResource {
 /** plans (by id) whose apps are integrated into the subnet */
 export function integratedPlans(recs: Recs, subnetId: string): string[] {
   const plans = new Map<string, string>();
-  for (const site of allOf<SiteRec>(recs, 'site'))
-    if (site.virtualNetworkSubnetId && key(site.virtualNetworkSubnetId) === key(subnetId)) plans.set(key(site.serverFarmId), site.serverFarmId);
+  for (const site of integratedSites(recs, subnetId)) plans.set(key(site.serverFarmId), site.serverFarmId);
   return [...plans.values()];
 }
 
 export function integratedSites(recs: Recs, subnetId: string): SiteRec[] {
-  return allOf<SiteRec>(recs, 'site').filter((site) => site.virtualNetworkSubnetId && key(site.virtualNetworkSubnetId) === key(subnetId));
+  return siteIndexOf(recs).inSubnet(subnetId);
 }
 
 export function renderSubnet(recs: Recs, subnet: SubnetRec): WireSubnet {
