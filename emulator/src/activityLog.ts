@@ -198,19 +198,19 @@ export class ActivityLog {
       );
     // not yet ingested, or past the retention: not in any answer
     const visible = (e: ActivityEvent) => Date.parse(e.submissionTimestamp) <= now && Date.parse(e.eventTimestamp) >= now - RETENTION_MS;
-    let value: any[] = this.events.filter((e) => visible(e) && preds.every((p) => p(e))).reverse();
-    value = structuredClone(value);
-    if (select && select.trim()) {
-      const wanted = select.split(',').map((s) => s.trim()).filter(Boolean);
-      value = value.map((e) => {
-        const out: Record<string, unknown> = {};
-        for (const w of wanted) {
-          const k = Object.keys(e).find((x) => x.toLowerCase() === w.toLowerCase());
-          if (k) out[k] = e[k];
-        }
-        return out;
-      });
-    }
-    return { value };
+    const value = structuredClone(this.events.filter((e) => visible(e) && preds.every((p) => p(e))).reverse());
+    if (!select || !select.trim()) return { value };
+    const wanted = select.split(',').map((s) => s.trim()).filter(Boolean);
+    return { value: value.map((event) => selectFields(event, wanted)) };
   }
+}
+
+/** $select: the named fields of an event (names case-insensitive, answered in the event's casing) */
+function selectFields(event: ActivityEvent, wanted: string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const name of wanted) {
+    const field = (Object.keys(event) as (keyof ActivityEvent)[]).find((candidate) => candidate.toLowerCase() === name.toLowerCase());
+    if (field) out[field] = event[field];
+  }
+  return out;
 }

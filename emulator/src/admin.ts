@@ -1,6 +1,8 @@
 /** The admin API: in-process (EmulatorAdmin) and over HTTP under /_admin/ (no bearer token needed). */
 import { SDK_API_VERSION } from './apiVersions';
 import type { EmulatorCore } from './core';
+import type { EventSubscriptionSpec } from './eventGrid';
+import { isObject } from './ids';
 import { processArmRequest } from './pipeline';
 import { findRoutes } from './router';
 import { ROUTES } from './routes';
@@ -63,7 +65,7 @@ const bad = (message: string): AdminHttpResponse => ({ status: 400, body: { erro
 
 /** /_admin/* over HTTP; `path` is the part after /_admin */
 export async function handleAdminHttp(admin: EmulatorAdmin, core: EmulatorCore, method: string, path: string, rawBody: string): Promise<AdminHttpResponse> {
-  let body: any;
+  let body: unknown;
   if (rawBody && rawBody.trim()) {
     try {
       body = JSON.parse(rawBody);
@@ -100,11 +102,11 @@ export async function handleAdminHttp(admin: EmulatorAdmin, core: EmulatorCore, 
         };
       case 'POST /seed':
         if (!body) return bad('a topology is required');
-        admin.seed(body);
+        admin.seed(body as Topology);
         return { status: 200, body: { seeded: true, subscriptionId: core.store.subscriptionId } };
       case 'POST /out-of-band': {
-        if (!body || typeof body.actor !== 'string') return bad('{ actor, method, path, body? } is required');
-        return { status: 200, body: await admin.outOfBand(body.actor, { method: body.method, path: body.path, body: body.body }) };
+        if (!isObject(body) || typeof body.actor !== 'string') return bad('{ actor, method, path, body? } is required');
+        return { status: 200, body: await admin.outOfBand(body.actor, { method: body.method as string, path: body.path as string, body: body.body }) };
       }
       case 'GET /state':
         return { status: 200, body: admin.state() };
@@ -118,7 +120,7 @@ export async function handleAdminHttp(admin: EmulatorAdmin, core: EmulatorCore, 
       case 'GET /faults':
         return { status: 200, body: core.faults.pending() };
       case 'POST /faults':
-        for (const f of Array.isArray(body) ? body : [body]) admin.addFault(f);
+        for (const fault of Array.isArray(body) ? body : [body]) admin.addFault(fault as FaultSpec);
         return { status: 200, body: core.faults.pending() };
       case 'DELETE /faults':
         admin.clearFaults();
@@ -126,19 +128,19 @@ export async function handleAdminHttp(admin: EmulatorAdmin, core: EmulatorCore, 
       case 'GET /rbac':
         return { status: 200, body: { allowedActions: core.rbac.allowedActions() } };
       case 'PUT /rbac': {
-        const actions = body === null || body === undefined ? null : Array.isArray(body) ? body : body.allowedActions ?? null;
-        if (actions !== null && (!Array.isArray(actions) || !actions.every((a: unknown) => typeof a === 'string')))
+        const actions = body === null || body === undefined ? null : Array.isArray(body) ? body : ((body as Record<string, unknown>).allowedActions ?? null);
+        if (actions !== null && (!Array.isArray(actions) || !actions.every((action: unknown) => typeof action === 'string')))
           return bad('allowedActions must be an array of strings or null');
-        admin.setRbac(actions);
+        admin.setRbac(actions as string[] | null);
         return { status: 200, body: { allowedActions: core.rbac.allowedActions() } };
       }
       case 'PUT /throttle':
-        admin.setThrottle(body === null || body === undefined ? undefined : body);
+        admin.setThrottle(body === null || body === undefined ? undefined : (body as ThrottleOptions));
         return { status: 200, body: { enabled: core.throttle.enabled } };
       case 'GET /activity':
         return { status: 200, body: admin.activityLog() };
       case 'PUT /event-subscription':
-        admin.setEventSubscription(body === null || body === undefined ? undefined : body);
+        admin.setEventSubscription(body === null || body === undefined ? undefined : (body as EventSubscriptionSpec));
         return { status: 200, body: { subscription: core.eventGrid.current() ?? null } };
       case 'GET /event-subscription':
         return { status: 200, body: { subscription: core.eventGrid.current() ?? null } };

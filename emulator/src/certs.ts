@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 interface Generator {
-  ensureTestCert(dir?: string): { dir: string; caPath: string; certPath: string; keyPath: string; created: boolean };
+  ensureTestCert(dir?: string): Promise<{ dir: string; caPath: string; certPath: string; keyPath: string; created: boolean }>;
 }
 
 /** the project root: the nearest ancestor with scripts/ensure-test-cert.js (works from src and from a build) */
@@ -23,10 +23,10 @@ export interface TlsMaterial {
   cert: Buffer;
 }
 
-export function loadTlsMaterial(): TlsMaterial {
+export async function loadTlsMaterial(): Promise<TlsMaterial> {
   const root = projectRoot();
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const gen = require(join(root, 'scripts', 'ensure-test-cert.js')) as Generator;
-  const p = gen.ensureTestCert(join(root, '.emulator-certs'));
+  const p = await gen.ensureTestCert(join(root, '.emulator-certs'));
   return { caPath: p.caPath, key: readFileSync(p.keyPath), cert: readFileSync(p.certPath) };
 }

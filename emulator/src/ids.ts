@@ -110,6 +110,15 @@ export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 export const eqi = (a: string | undefined | null, b: string | undefined | null): boolean =>
   (a ?? '').toLowerCase() === (b ?? '').toLowerCase();
 
+/** a JSON object (not an array, not null) */
+export const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** `value[field]` when value is an object and the field a string */
+export function stringField(value: unknown, field: string): string | undefined {
+  const found = isObject(value) ? value[field] : undefined;
+  return typeof found === 'string' ? found : undefined;
+}
+
 // ---------------------------------------------------------------- IPv4 CIDR
 export interface Cidr {
   base: number;

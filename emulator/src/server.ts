@@ -43,7 +43,7 @@ function flatHeaders(req: IncomingMessage): Record<string, string> {
 }
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
-  const tls = loadTlsMaterial();
+  const tls = await loadTlsMaterial();
   const core = new EmulatorCore(options);
   const admin = createAdmin(core);
 

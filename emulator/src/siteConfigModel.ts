@@ -4,7 +4,7 @@
  */
 import { checkServiceTag } from '../../src/reconciler/serviceTags';
 import { errors } from './errors';
-import { eqi, isIpOrCidr, parseSubnetId } from './ids';
+import { eqi, isIpOrCidr, isObject, parseSubnetId } from './ids';
 import type { SiteRec, SubnetRec } from './state';
 
 export const IMPLICIT_PRIORITY = 2147483647;
@@ -79,17 +79,20 @@ export function defaultSiteConfig(kind: string): Record<string, unknown> {
   };
 }
 
-export function isImplicitRule(r: any): boolean {
+/** an access-restriction rule as stored and answered: its IpSecurityRestriction fields */
+export type AccessRestriction = Record<string, unknown>;
+
+export function isImplicitRule(rule: unknown): boolean {
   return (
-    !!r &&
-    Number(r.priority) === IMPLICIT_PRIORITY &&
-    eqi(r.ipAddress, 'Any') &&
-    (eqi(r.name, 'Allow all') || eqi(r.name, 'Deny all'))
+    isObject(rule) &&
+    Number(rule.priority) === IMPLICIT_PRIORITY &&
+    eqi(rule.ipAddress as string, 'Any') &&
+    (eqi(rule.name as string, 'Allow all') || eqi(rule.name as string, 'Deny all'))
   );
 }
 
-export function stripImplicitRules(rules: any[]): any[] {
-  return (rules ?? []).filter((r) => !isImplicitRule(r));
+export function stripImplicitRules<T>(rules: T[]): T[] {
+  return (rules ?? []).filter((rule) => !isImplicitRule(rule));
 }
 
 export const implicitRule = (action: 'Allow' | 'Deny') => ({
@@ -106,8 +109,8 @@ export const implicitRule = (action: 'Allow' | 'Deny') => ({
  * and "Allow all" when there are none (learn.microsoft.com/azure/app-service/app-service-ip-restrictions,
  * "unmatched rule action").
  */
-export function rulesWithImplicit(rules: any[], defaultAction: unknown): any[] {
-  const list = (rules ?? []).map((r) => ({ ...r }));
+export function rulesWithImplicit(rules: AccessRestriction[] | undefined, defaultAction: unknown): AccessRestriction[] {
+  const list: AccessRestriction[] = (rules ?? []).map((rule) => ({ ...rule }));
   const explicit = eqi(defaultAction as string, 'Deny') ? 'Deny' : eqi(defaultAction as string, 'Allow') ? 'Allow' : undefined;
   list.push(implicitRule(explicit ?? (list.length ? 'Deny' : 'Allow')));
   return list;
@@ -118,15 +121,16 @@ export interface SubnetLookup {
 }
 
 /** Normalizes and validates one access-restriction list; throws ArmError 400. */
-export function normalizeRules(input: unknown, field: string, lookupSubnet: SubnetLookup): any[] {
+export function normalizeRules(input: unknown, field: string, lookupSubnet: SubnetLookup): AccessRestriction[] {
   if (!Array.isArray(input)) throw errors.badRequest(`The parameter ${field} has an invalid value: an array of IpSecurityRestriction is expected.`);
   const rules = stripImplicitRules(input);
   if (rules.length > MAX_RULES)
     throw errors.badRequest(`The number of ${field} (${rules.length}) exceeds the maximum of ${MAX_RULES} rules.`);
-  return rules.map((raw: any, i: number) => {
+  return rules.map((raw: unknown, i: number) => {
     if (!raw || typeof raw !== 'object') throw errors.badRequest(`${field}[${i}] is not an object.`);
-    const rule: Record<string, unknown> = {};
-    for (const k of RULE_PROPERTIES) if (raw[k] !== undefined && raw[k] !== null) rule[k] = raw[k];
+    const sent = raw as Record<string, unknown>;
+    const rule: AccessRestriction = {};
+    for (const k of RULE_PROPERTIES) if (sent[k] !== undefined && sent[k] !== null) rule[k] = sent[k];
     const hasIp = typeof rule.ipAddress === 'string' && rule.ipAddress !== '';
     const hasVnet = typeof rule.vnetSubnetResourceId === 'string' && rule.vnetSubnetResourceId !== '';
     if (hasIp === hasVnet)
@@ -188,7 +192,7 @@ export interface ConfigChange {
  * config/web like a merge of the properties it is given (null = unchanged); arrays such as
  * ipSecurityRestrictions are replaced whole.
  */
-export function applyConfig(site: SiteRec, props: Record<string, unknown>, lookupSubnet: SubnetLookup): ConfigChange {
+export function applyConfig(site: SiteRec, props: unknown, lookupSubnet: SubnetLookup): ConfigChange {
   if (props === null || typeof props !== 'object' || Array.isArray(props))
     throw errors.badRequest("The 'properties' of a SiteConfigResource must be an object.");
   const config = structuredClone(site.config);

@@ -4,8 +4,8 @@ import type { FarmRec, Rec, SiteRec, SubnetProps, SubnetRec, VnetRec } from './s
 import { defaultSiteConfig, stripImplicitRules } from './siteConfigModel';
 
 export interface TopologySiteConfig {
-  ipSecurityRestrictions?: any[];
-  scmIpSecurityRestrictions?: any[];
+  ipSecurityRestrictions?: unknown[];
+  scmIpSecurityRestrictions?: unknown[];
   ipSecurityRestrictionsDefaultAction?: 'Allow' | 'Deny';
   scmIpSecurityRestrictionsDefaultAction?: 'Allow' | 'Deny';
   scmIpSecurityRestrictionsUseMain?: boolean;

@@ -109,6 +109,14 @@ export interface EmulatorAdmin {
   eventsSettled(): Promise<void>;
 }
 
+/**
+ * A GET body in a state snapshot. Its readers (tests, checks) walk it like parsed JSON, field by
+ * field, so it stays open here, the one loosely typed value the emulator hands out; the emulator
+ * itself renders these bodies typed (wire.ts).
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type GetBody = any;
+
 export interface EmulatorStateSnapshot {
   /** 0 for the seed, then +1 per state change */
   seq: number;
@@ -117,15 +125,15 @@ export interface EmulatorStateSnapshot {
   cause: string;
   subscriptionId: string;
   /** every map is keyed by the resource id as stored (original casing); values are GET bodies */
-  serverFarms: Record<string, any>;
+  serverFarms: Record<string, GetBody>;
   /** apps and their deployment slots (ids .../sites/{app}/slots/{slot}) */
-  sites: Record<string, any>;
+  sites: Record<string, GetBody>;
   /** key: "<site or slot id>/config/web" */
-  siteConfigs: Record<string, any>;
+  siteConfigs: Record<string, GetBody>;
   /** key: "<site id>/networkConfig/virtualNetwork"; only sites that are integrated */
-  swiftConnections: Record<string, any>;
-  virtualNetworks: Record<string, any>;
-  subnets: Record<string, any>;
+  swiftConnections: Record<string, GetBody>;
+  virtualNetworks: Record<string, GetBody>;
+  subnets: Record<string, GetBody>;
 }
 
 export interface RecordedExchange {

@@ -1,45 +1,58 @@
 /** Renders store records in the REST wire format (the bodies GET returns), from any state map. */
 import { displayLocation, key, normalizeLocation } from './ids';
-import type { FarmRec, Rec, SiteRec, SubnetRec, VnetRec } from './state';
-import { rulesWithImplicit } from './siteConfigModel';
+import { siteIndexOf, type FarmRec, type Rec, type SiteRec, type SubnetRec, type VnetRec } from './state';
+import { rulesWithImplicit, type AccessRestriction } from './siteConfigModel';
 import type { EmulatorStateSnapshot } from './types';
 
 type Recs = ReadonlyMap<string, Rec>;
 
+/** a resource as GET answers it */
+export interface WireResource {
+  id: string;
+  name: string;
+  type: string;
+  properties: Record<string, unknown>;
+  [field: string]: unknown;
+}
+
+/** a subnet as GET answers it (also inside its virtual network) */
+interface WireSubnet extends WireResource {
+  properties: Record<string, unknown> & { provisioningState: SubnetRec['provisioningState'] };
+}
+
 const of = <T extends Rec>(recs: Recs, id: string | undefined, type: T['type']): T | undefined => {
   if (!id) return undefined;
-  const r = recs.get(key(id));
-  return r && r.type === type ? (r as T) : undefined;
+  const rec = recs.get(key(id));
+  return rec && rec.type === type ? (rec as T) : undefined;
 };
-const allOf = <T extends Rec>(recs: Recs, type: T['type']): T[] => [...recs.values()].filter((r): r is T => r.type === type);
 
-const hostName = (s: SiteRec) => `${(s.slot ? `${s.name}-${s.slot.name}` : s.name).toLowerCase()}.azurewebsites.net`;
+const hostName = (site: SiteRec) => `${(site.slot ? `${site.name}-${site.slot.name}` : site.name).toLowerCase()}.azurewebsites.net`;
 /** ARM names a slot "{app}/{slot}" and types it sites/slots, its config sites/slots/config and so on. */
-const siteType = (s: SiteRec, child = '') => `Microsoft.Web/sites${s.slot ? '/slots' : ''}${child}`;
-const siteName = (s: SiteRec) => (s.slot ? `${s.name}/${s.slot.name}` : s.name);
+const siteType = (site: SiteRec, child = '') => `Microsoft.Web/sites${site.slot ? '/slots' : ''}${child}`;
+const siteName = (site: SiteRec) => (site.slot ? `${site.name}/${site.slot.name}` : site.name);
 
-export function renderFarm(recs: Recs, f: FarmRec): any {
-  const sites = allOf<SiteRec>(recs, 'site').filter((s) => !s.slot && key(s.serverFarmId) === key(f.id));
-  const elastic = /elasticpremium/i.test(f.sku.tier);
+export function renderFarm(recs: Recs, farm: FarmRec): WireResource {
+  const sites = siteIndexOf(recs).onPlan(farm.id).filter((site) => !site.slot);
+  const elastic = /elasticpremium/i.test(farm.sku.tier);
   return {
-    id: f.id,
-    name: f.name,
+    id: farm.id,
+    name: farm.name,
     type: 'Microsoft.Web/serverfarms',
-    kind: f.kind,
-    location: displayLocation(f.location),
+    kind: farm.kind,
+    location: displayLocation(farm.location),
     tags: {},
     properties: {
       status: 'Ready',
-      subscription: f.id.split('/')[2],
-      maximumNumberOfWorkers: elastic ? 100 : /dynamic/i.test(f.sku.tier) ? 200 : 30,
+      subscription: farm.id.split('/')[2],
+      maximumNumberOfWorkers: elastic ? 100 : /dynamic/i.test(farm.sku.tier) ? 200 : 30,
       numberOfWorkers: 1,
-      geoRegion: displayLocation(f.location),
+      geoRegion: displayLocation(farm.location),
       perSiteScaling: false,
       elasticScaleEnabled: elastic,
       maximumElasticWorkerCount: elastic ? 20 : 1,
       numberOfSites: sites.length,
       isSpot: false,
-      resourceGroup: f.resourceGroup,
+      resourceGroup: farm.resourceGroup,
       reserved: false,
       isXenon: false,
       hyperV: false,
@@ -48,32 +61,32 @@ export function renderFarm(recs: Recs, f: FarmRec): any {
       provisioningState: 'Succeeded',
       zoneRedundant: false,
     },
-    sku: { ...f.sku },
+    sku: { ...farm.sku },
   };
 }
 
-export function renderSite(recs: Recs, s: SiteRec): any {
-  const host = hostName(s);
+export function renderSite(recs: Recs, site: SiteRec): WireResource {
+  const host = hostName(site);
   const scm = host.replace('.azurewebsites.net', '.scm.azurewebsites.net');
-  const plan = of<FarmRec>(recs, s.serverFarmId, 'farm');
+  const plan = of<FarmRec>(recs, site.serverFarmId, 'farm');
   const props: Record<string, unknown> = {
-    state: s.enabled ? 'Running' : 'Stopped',
+    state: site.enabled ? 'Running' : 'Stopped',
     hostNames: [host],
-    repositorySiteName: s.name,
+    repositorySiteName: site.name,
     usageState: 'Normal',
-    enabled: s.enabled,
+    enabled: site.enabled,
     enabledHostNames: [host, scm],
     availabilityState: 'Normal',
     hostNameSslStates: [
       { name: host, sslState: 'Disabled', hostType: 'Standard' },
       { name: scm, sslState: 'Disabled', hostType: 'Repository' },
     ],
-    serverFarmId: s.serverFarmId,
+    serverFarmId: site.serverFarmId,
     reserved: false,
     isXenon: false,
     hyperV: false,
-    lastModifiedTimeUtc: s.lastModifiedTimeUtc,
-    outboundVnetRouting: { ...s.outboundVnetRouting },
+    lastModifiedTimeUtc: site.lastModifiedTimeUtc,
+    outboundVnetRouting: { ...site.outboundVnetRouting },
     // App Service returns a mostly empty siteConfig on a site GET (never the access restrictions)
     siteConfig: {
       numberOfWorkers: 1,
@@ -81,58 +94,58 @@ export function renderSite(recs: Recs, s: SiteRec): any {
       acrUseManagedIdentityCreds: false,
       alwaysOn: false,
       http20Enabled: false,
-      functionAppScaleLimit: s.config.functionAppScaleLimit ?? 0,
-      minimumElasticInstanceCount: s.config.minimumElasticInstanceCount ?? 0,
+      functionAppScaleLimit: site.config.functionAppScaleLimit ?? 0,
+      minimumElasticInstanceCount: site.config.minimumElasticInstanceCount ?? 0,
     },
     scmSiteAlsoStopped: false,
     clientAffinityEnabled: true,
     clientCertEnabled: false,
     clientCertMode: 'Required',
     hostNamesDisabled: false,
-    customDomainVerificationId: s.customDomainVerificationId,
-    outboundIpAddresses: s.outboundIpAddresses,
-    possibleOutboundIpAddresses: s.possibleOutboundIpAddresses,
-    containerSize: /functionapp/i.test(s.kind) ? 1536 : 0,
+    customDomainVerificationId: site.customDomainVerificationId,
+    outboundIpAddresses: site.outboundIpAddresses,
+    possibleOutboundIpAddresses: site.possibleOutboundIpAddresses,
+    containerSize: /functionapp/i.test(site.kind) ? 1536 : 0,
     dailyMemoryTimeQuota: 0,
-    resourceGroup: s.resourceGroup,
+    resourceGroup: site.resourceGroup,
     defaultHostName: host,
-    httpsOnly: s.httpsOnly,
+    httpsOnly: site.httpsOnly,
     redundancyMode: 'None',
     storageAccountRequired: false,
     keyVaultReferenceIdentity: 'SystemAssigned',
   };
-  if (s.publicNetworkAccess !== undefined) props.publicNetworkAccess = s.publicNetworkAccess;
-  if (s.virtualNetworkSubnetId) props.virtualNetworkSubnetId = s.virtualNetworkSubnetId;
+  if (site.publicNetworkAccess !== undefined) props.publicNetworkAccess = site.publicNetworkAccess;
+  if (site.virtualNetworkSubnetId) props.virtualNetworkSubnetId = site.virtualNetworkSubnetId;
   if (plan) props.sku = plan.sku.tier;
-  const body: any = {
-    id: s.id,
-    name: siteName(s),
-    type: siteType(s),
-    kind: s.kind,
-    location: displayLocation(s.location),
+  const body: WireResource = {
+    id: site.id,
+    name: siteName(site),
+    type: siteType(site),
+    kind: site.kind,
+    location: displayLocation(site.location),
     properties: props,
   };
-  if (s.tags) body.tags = { ...s.tags };
+  if (site.tags) body.tags = { ...site.tags };
   return body;
 }
 
-export function renderSiteConfig(recs: Recs, s: SiteRec): any {
-  const c = s.config;
-  const subnet = of<SubnetRec>(recs, s.virtualNetworkSubnetId, 'subnet');
+export function renderSiteConfig(recs: Recs, site: SiteRec): WireResource {
+  const config = site.config;
+  const subnet = of<SubnetRec>(recs, site.virtualNetworkSubnetId, 'subnet');
   const vnet = subnet && of<VnetRec>(recs, subnet.vnetId, 'vnet');
   const properties: Record<string, unknown> = {
-    ...structuredClone(c),
-    ipSecurityRestrictions: rulesWithImplicit(c.ipSecurityRestrictions as any[], c.ipSecurityRestrictionsDefaultAction),
-    scmIpSecurityRestrictions: rulesWithImplicit(c.scmIpSecurityRestrictions as any[], c.scmIpSecurityRestrictionsDefaultAction),
-    vnetName: s.virtualNetworkSubnetId ? `${vnet?.resourceGuid ?? '00000000-0000-0000-0000-000000000000'}_${subnet?.name ?? s.virtualNetworkSubnetId.split('/').pop()}` : '',
-    vnetRouteAllEnabled: s.outboundVnetRouting.applicationTraffic,
+    ...structuredClone(config),
+    ipSecurityRestrictions: rulesWithImplicit(config.ipSecurityRestrictions as AccessRestriction[] | undefined, config.ipSecurityRestrictionsDefaultAction),
+    scmIpSecurityRestrictions: rulesWithImplicit(config.scmIpSecurityRestrictions as AccessRestriction[] | undefined, config.scmIpSecurityRestrictionsDefaultAction),
+    vnetName: site.virtualNetworkSubnetId ? `${vnet?.resourceGuid ?? '00000000-0000-0000-0000-000000000000'}_${subnet?.name ?? site.virtualNetworkSubnetId.split('/').pop()}` : '',
+    vnetRouteAllEnabled: site.outboundVnetRouting.applicationTraffic,
   };
-  if (s.publicNetworkAccess !== undefined) properties.publicNetworkAccess = s.publicNetworkAccess;
+  if (site.publicNetworkAccess !== undefined) properties.publicNetworkAccess = site.publicNetworkAccess;
   return {
-    id: `${s.id}/config/web`,
+    id: `${site.id}/config/web`,
     name: 'web',
-    type: siteType(s, '/config'),
-    kind: s.kind,
+    type: siteType(site, '/config'),
+    kind: site.kind,
     properties,
   };
 }
@@ -142,13 +155,13 @@ const NO_VNET_TIERS = ['free', 'shared', 'dynamic'];
 /** whether the site's plan can use regional VNet integration at all (swiftSupported) */
 export const planSupportsSwift = (plan: FarmRec | undefined): boolean => !plan || !NO_VNET_TIERS.includes(plan.sku.tier.toLowerCase());
 
-export function renderSwift(recs: Recs, s: SiteRec): any {
-  const properties: Record<string, unknown> = { swiftSupported: planSupportsSwift(of<FarmRec>(recs, s.serverFarmId, 'farm')) };
-  if (s.virtualNetworkSubnetId) properties.subnetResourceId = s.virtualNetworkSubnetId;
+export function renderSwift(recs: Recs, site: SiteRec): WireResource {
+  const properties: Record<string, unknown> = { swiftSupported: planSupportsSwift(of<FarmRec>(recs, site.serverFarmId, 'farm')) };
+  if (site.virtualNetworkSubnetId) properties.subnetResourceId = site.virtualNetworkSubnetId;
   return {
-    id: `${s.id}/networkConfig/virtualNetwork`,
+    id: `${site.id}/networkConfig/virtualNetwork`,
     name: 'virtualNetwork',
-    type: siteType(s, '/networkConfig'),
+    type: siteType(site, '/networkConfig'),
     properties,
   };
 }
@@ -156,44 +169,43 @@ export function renderSwift(recs: Recs, s: SiteRec): any {
 /** plans (by id) whose apps are integrated into the subnet */
 export function integratedPlans(recs: Recs, subnetId: string): string[] {
   const plans = new Map<string, string>();
-  for (const s of allOf<SiteRec>(recs, 'site'))
-    if (s.virtualNetworkSubnetId && key(s.virtualNetworkSubnetId) === key(subnetId)) plans.set(key(s.serverFarmId), s.serverFarmId);
+  for (const site of integratedSites(recs, subnetId)) plans.set(key(site.serverFarmId), site.serverFarmId);
   return [...plans.values()];
 }
 
 export function integratedSites(recs: Recs, subnetId: string): SiteRec[] {
-  return allOf<SiteRec>(recs, 'site').filter((s) => s.virtualNetworkSubnetId && key(s.virtualNetworkSubnetId) === key(subnetId));
+  return siteIndexOf(recs).inSubnet(subnetId);
 }
 
-export function renderSubnet(recs: Recs, sn: SubnetRec): any {
-  const vnet = of<VnetRec>(recs, sn.vnetId, 'vnet');
-  const p = sn.props;
-  const properties: Record<string, unknown> = { provisioningState: sn.provisioningState };
-  if (p.addressPrefix !== undefined) properties.addressPrefix = p.addressPrefix;
-  if (p.addressPrefixes !== undefined) properties.addressPrefixes = [...p.addressPrefixes];
-  if (p.networkSecurityGroup) properties.networkSecurityGroup = { id: p.networkSecurityGroup.id };
-  if (p.routeTable) properties.routeTable = { id: p.routeTable.id };
-  if (p.natGateway) properties.natGateway = { id: p.natGateway.id };
-  if (p.serviceEndpoints.length)
-    properties.serviceEndpoints = p.serviceEndpoints.map((e) => ({ service: e.service, locations: [...e.locations], provisioningState: 'Succeeded' }));
-  if (p.serviceEndpointPolicies?.length) properties.serviceEndpointPolicies = p.serviceEndpointPolicies.map((r) => ({ id: r.id }));
-  properties.delegations = p.delegations.map((d) => ({
-    name: d.name,
-    id: `${sn.id}/delegations/${d.name}`,
-    etag: sn.etag,
+export function renderSubnet(recs: Recs, subnet: SubnetRec): WireSubnet {
+  const vnet = of<VnetRec>(recs, subnet.vnetId, 'vnet');
+  const props = subnet.props;
+  const properties: WireSubnet['properties'] = { provisioningState: subnet.provisioningState };
+  if (props.addressPrefix !== undefined) properties.addressPrefix = props.addressPrefix;
+  if (props.addressPrefixes !== undefined) properties.addressPrefixes = [...props.addressPrefixes];
+  if (props.networkSecurityGroup) properties.networkSecurityGroup = { id: props.networkSecurityGroup.id };
+  if (props.routeTable) properties.routeTable = { id: props.routeTable.id };
+  if (props.natGateway) properties.natGateway = { id: props.natGateway.id };
+  if (props.serviceEndpoints.length)
+    properties.serviceEndpoints = props.serviceEndpoints.map((endpoint) => ({ service: endpoint.service, locations: [...endpoint.locations], provisioningState: 'Succeeded' }));
+  if (props.serviceEndpointPolicies?.length) properties.serviceEndpointPolicies = props.serviceEndpointPolicies.map((ref) => ({ id: ref.id }));
+  properties.delegations = props.delegations.map((delegation) => ({
+    name: delegation.name,
+    id: `${subnet.id}/delegations/${delegation.name}`,
+    etag: subnet.etag,
     properties: {
       provisioningState: 'Succeeded',
-      serviceName: d.serviceName,
-      actions: /^Microsoft\.Web\/serverFarms$/i.test(d.serviceName) ? ['Microsoft.Network/virtualNetworks/subnets/action'] : [],
+      serviceName: delegation.serviceName,
+      actions: /^Microsoft\.Web\/serverFarms$/i.test(delegation.serviceName) ? ['Microsoft.Network/virtualNetworks/subnets/action'] : [],
     },
     type: 'Microsoft.Network/virtualNetworks/subnets/delegations',
   }));
-  const plans = integratedPlans(recs, sn.id);
+  const plans = integratedPlans(recs, subnet.id);
   if (plans.length)
     properties.serviceAssociationLinks = plans.map((plan) => ({
       name: 'AppServiceLink',
-      id: `${sn.id}/serviceAssociationLinks/AppServiceLink`,
-      etag: sn.etag,
+      id: `${subnet.id}/serviceAssociationLinks/AppServiceLink`,
+      etag: subnet.etag,
       type: 'Microsoft.Network/virtualNetworks/subnets/serviceAssociationLinks',
       properties: {
         provisioningState: 'Succeeded',
@@ -203,41 +215,41 @@ export function renderSubnet(recs: Recs, sn: SubnetRec): any {
         locations: [normalizeLocation(vnet?.location ?? '')],
       },
     }));
-  properties.privateEndpointNetworkPolicies = p.privateEndpointNetworkPolicies;
-  properties.privateLinkServiceNetworkPolicies = p.privateLinkServiceNetworkPolicies;
-  if (p.defaultOutboundAccess !== undefined) properties.defaultOutboundAccess = p.defaultOutboundAccess;
-  if (p.sharingScope !== undefined) properties.sharingScope = p.sharingScope;
+  properties.privateEndpointNetworkPolicies = props.privateEndpointNetworkPolicies;
+  properties.privateLinkServiceNetworkPolicies = props.privateLinkServiceNetworkPolicies;
+  if (props.defaultOutboundAccess !== undefined) properties.defaultOutboundAccess = props.defaultOutboundAccess;
+  if (props.sharingScope !== undefined) properties.sharingScope = props.sharingScope;
   return {
-    name: sn.name,
-    id: sn.id,
-    etag: sn.etag,
+    name: subnet.name,
+    id: subnet.id,
+    etag: subnet.etag,
     properties,
     type: 'Microsoft.Network/virtualNetworks/subnets',
   };
 }
 
-export function renderVnet(recs: Recs, v: VnetRec): any {
-  const subnets = v.subnetNames
-    .map((n) => of<SubnetRec>(recs, `${v.id}/subnets/${n}`, 'subnet'))
-    .filter((s): s is SubnetRec => !!s)
-    .map((s) => renderSubnet(recs, s));
-  const updating = subnets.some((s) => s.properties.provisioningState === 'Updating');
-  const body: any = {
-    name: v.name,
-    id: v.id,
-    etag: v.etag,
+export function renderVnet(recs: Recs, vnet: VnetRec): WireResource {
+  const subnets = vnet.subnetNames
+    .map((name) => of<SubnetRec>(recs, `${vnet.id}/subnets/${name}`, 'subnet'))
+    .filter((subnet): subnet is SubnetRec => !!subnet)
+    .map((subnet) => renderSubnet(recs, subnet));
+  const updating = subnets.some((subnet) => subnet.properties.provisioningState === 'Updating');
+  const body: WireResource = {
+    name: vnet.name,
+    id: vnet.id,
+    etag: vnet.etag,
     type: 'Microsoft.Network/virtualNetworks',
-    location: normalizeLocation(v.location),
+    location: normalizeLocation(vnet.location),
     properties: {
       provisioningState: updating ? 'Updating' : 'Succeeded',
-      resourceGuid: v.resourceGuid,
-      addressSpace: { addressPrefixes: [...v.addressPrefixes] },
+      resourceGuid: vnet.resourceGuid,
+      addressSpace: { addressPrefixes: [...vnet.addressPrefixes] },
       subnets,
       virtualNetworkPeerings: [],
       enableDdosProtection: false,
     },
   };
-  if (v.tags) body.tags = { ...v.tags };
+  if (vnet.tags) body.tags = { ...vnet.tags };
   return body;
 }
 
@@ -254,21 +266,21 @@ export function renderSnapshot(
     virtualNetworks: {},
     subnets: {},
   };
-  for (const r of recs.values()) {
-    switch (r.type) {
+  for (const rec of recs.values()) {
+    switch (rec.type) {
       case 'farm':
-        snap.serverFarms[r.id] = renderFarm(recs, r);
+        snap.serverFarms[rec.id] = renderFarm(recs, rec);
         break;
       case 'site':
-        snap.sites[r.id] = renderSite(recs, r);
-        snap.siteConfigs[`${r.id}/config/web`] = renderSiteConfig(recs, r);
-        if (r.virtualNetworkSubnetId) snap.swiftConnections[`${r.id}/networkConfig/virtualNetwork`] = renderSwift(recs, r);
+        snap.sites[rec.id] = renderSite(recs, rec);
+        snap.siteConfigs[`${rec.id}/config/web`] = renderSiteConfig(recs, rec);
+        if (rec.virtualNetworkSubnetId) snap.swiftConnections[`${rec.id}/networkConfig/virtualNetwork`] = renderSwift(recs, rec);
         break;
       case 'vnet':
-        snap.virtualNetworks[r.id] = renderVnet(recs, r);
+        snap.virtualNetworks[rec.id] = renderVnet(recs, rec);
         break;
       case 'subnet':
-        snap.subnets[r.id] = renderSubnet(recs, r);
+        snap.subnets[rec.id] = renderSubnet(recs, rec);
         break;
     }
   }

@@ -1,7 +1,7 @@
 /** Helpers shared by the route handlers. */
 import type { EmulatorCore } from '../core';
 import { errors } from '../errors';
-import { farmId, siteId, subnetId, vnetId } from '../ids';
+import { farmId, isObject, siteId, stringField, subnetId, vnetId } from '../ids';
 import type { FarmRec, SiteRec, SubnetRec, VnetRec } from '../state';
 import type { ArmRequest, LinkedCheck, RouteCtx } from '../router';
 
@@ -51,30 +51,30 @@ export function getVnet(ctx: RouteCtx): VnetRec {
 export const subnetLookup = (core: EmulatorCore) => (id: string) => core.store.get<SubnetRec>(id, 'subnet');
 
 /** the request body as an object ({} when empty); 400 for other JSON values */
-export function bodyObject(req: ArmRequest): Record<string, any> {
+export function bodyObject(req: ArmRequest): Record<string, unknown> {
   if (req.body === undefined || req.body === null || req.body === '') return {};
   if (typeof req.body !== 'object' || Array.isArray(req.body))
     throw errors.invalidContent('the request body must be a JSON object');
-  return req.body as Record<string, any>;
+  return req.body as Record<string, unknown>;
 }
 
-export function propertiesOf(req: ArmRequest): Record<string, any> {
-  const body = bodyObject(req);
-  const p = body.properties;
-  if (p === undefined || p === null) return {};
-  if (typeof p !== 'object' || Array.isArray(p)) throw errors.invalidContent("'properties' must be a JSON object");
-  return p;
+export function propertiesOf(req: ArmRequest): Record<string, unknown> {
+  const properties = bodyObject(req).properties;
+  if (properties === undefined || properties === null) return {};
+  if (!isObject(properties)) throw errors.invalidContent("'properties' must be a JSON object");
+  return properties;
 }
 
 /** ARM linked access checks for subnets referenced by access-restriction rules */
-export function serviceEndpointJoins(siteConfigProps: Record<string, any> | undefined): LinkedCheck[] {
+export function serviceEndpointJoins(siteConfigProps: unknown): LinkedCheck[] {
   const checks: LinkedCheck[] = [];
   for (const field of ['ipSecurityRestrictions', 'scmIpSecurityRestrictions']) {
-    const rules = siteConfigProps?.[field];
+    const rules = isObject(siteConfigProps) ? siteConfigProps[field] : undefined;
     if (!Array.isArray(rules)) continue;
-    for (const r of rules)
-      if (r && typeof r.vnetSubnetResourceId === 'string' && r.vnetSubnetResourceId)
-        checks.push({ action: 'Microsoft.Network/virtualNetworks/subnets/joinViaServiceEndpoint/action', scope: r.vnetSubnetResourceId });
+    for (const rule of rules) {
+      const subnetId = stringField(rule, 'vnetSubnetResourceId');
+      if (subnetId) checks.push({ action: 'Microsoft.Network/virtualNetworks/subnets/joinViaServiceEndpoint/action', scope: subnetId });
+    }
   }
   return checks;
 }

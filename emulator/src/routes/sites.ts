@@ -1,6 +1,6 @@
 /** Microsoft.Web/sites: GET, PATCH, and the two list operations. */
 import { errors } from '../errors';
-import { eqi, key } from '../ids';
+import { eqi, isObject, key } from '../ids';
 import type { Route, RouteCtx } from '../router';
 import { applyConfig, type ConfigChange } from '../siteConfigModel';
 import type { FarmRec, SiteRec, SubnetRec } from '../state';
@@ -30,7 +30,7 @@ export function patchSite(ctx: RouteCtx, site: SiteRec = getSite(ctx)) {
       subnet = validateIntegration(ctx.core, site, p.virtualNetworkSubnetId, ctx.req.baseUrl);
     }
   }
-  if (p.publicNetworkAccess !== undefined && p.publicNetworkAccess !== null && !['Enabled', 'Disabled', ''].some((v) => eqi(v, p.publicNetworkAccess)))
+  if (p.publicNetworkAccess !== undefined && p.publicNetworkAccess !== null && !['Enabled', 'Disabled', ''].some((v) => eqi(v, p.publicNetworkAccess as string)))
     throw errors.badRequest(`The parameter publicNetworkAccess has an invalid value '${p.publicNetworkAccess}'. Allowed values: 'Enabled', 'Disabled' or an empty string.`);
   let farm: FarmRec | undefined;
   if (typeof p.serverFarmId === 'string' && p.serverFarmId && !eqi(p.serverFarmId, site.serverFarmId)) {
@@ -49,7 +49,11 @@ export function patchSite(ctx: RouteCtx, site: SiteRec = getSite(ctx)) {
     }
     // older api-versions' site-level vnetRouteAllEnabled is outboundVnetRouting.applicationTraffic
     if (typeof p.vnetRouteAllEnabled === 'boolean') s.outboundVnetRouting.applicationTraffic = p.vnetRouteAllEnabled;
-    if (routing) for (const f of ROUTING_FLAGS) if (typeof routing[f] === 'boolean') s.outboundVnetRouting[f] = routing[f];
+    if (isObject(routing))
+      for (const flag of ROUTING_FLAGS) {
+        const value = routing[flag];
+        if (typeof value === 'boolean') s.outboundVnetRouting[flag] = value;
+      }
     if (typeof p.publicNetworkAccess === 'string')
       s.publicNetworkAccess = p.publicNetworkAccess === '' ? '' : eqi(p.publicNetworkAccess, 'Enabled') ? 'Enabled' : 'Disabled';
     if (subnet) s.virtualNetworkSubnetId = subnet.id;

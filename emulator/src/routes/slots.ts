@@ -4,7 +4,7 @@
  * on its app's plan; a swap exchanges content only, so nothing Lockdown reads moves with it.
  */
 import { errors } from '../errors';
-import { eqi, key, normalizeLocation, stableGuid } from '../ids';
+import { eqi, key, normalizeLocation, stableGuid, stringField } from '../ids';
 import type { Route, RouteCtx } from '../router';
 import { defaultSiteConfig } from '../siteConfigModel';
 import type { FarmRec, SiteRec } from '../state';
@@ -53,11 +53,12 @@ function createSlot(ctx: RouteCtx, app: SiteRec) {
     );
   let config = defaultSiteConfig(app.kind);
   let publicNetworkAccess: string | undefined;
-  const clone = p.cloningInfo;
-  if (clone !== undefined && clone !== null) {
-    if (typeof clone !== 'object' || typeof clone.sourceWebAppId !== 'string') throw errors.badRequest("The parameter 'cloningInfo.sourceWebAppId' is required.");
-    const source = ctx.core.store.get<SiteRec>(clone.sourceWebAppId, 'site');
-    if (!source) throw errors.badRequest(`The source app '${clone.sourceWebAppId}' of the clone was not found.`);
+  const cloningInfo = p.cloningInfo;
+  if (cloningInfo !== undefined && cloningInfo !== null) {
+    const sourceId = stringField(cloningInfo, 'sourceWebAppId');
+    if (sourceId === undefined) throw errors.badRequest("The parameter 'cloningInfo.sourceWebAppId' is required.");
+    const source = ctx.core.store.get<SiteRec>(sourceId, 'site');
+    if (!source) throw errors.badRequest(`The source app '${sourceId}' of the clone was not found.`);
     // cloning copies the site config (access restrictions included), not the VNet integration
     config = structuredClone(source.config);
     publicNetworkAccess = source.publicNetworkAccess;

@@ -3,7 +3,7 @@
  * and a long-running operation (Azure-AsyncOperation), during which the virtual network is locked.
  */
 import { ArmError, errors } from '../errors';
-import { cidrContains, cidrOverlaps, eqi, etag, formatIpv4, networkOf, normalizeLocation, parseCidr } from '../ids';
+import { cidrContains, cidrOverlaps, eqi, etag, formatIpv4, networkOf, isObject, normalizeLocation, parseCidr, stringField, type Cidr } from '../ids';
 import type { Lro } from '../lro';
 import type { LinkedCheck, Route, RouteCtx } from '../router';
 import type { Ref, SubnetProps, SubnetRec, VnetRec } from '../state';
@@ -12,13 +12,20 @@ import { integratedSites, renderSubnet, renderVnet } from '../wire';
 import { bodyObject, getVnet, NETWORK, propertiesOf, SUBNET, subnetScope, VNET, vnetScope } from './common';
 import { statusUrl } from './operations';
 
-const REF_TYPES: Record<string, { type: string; join: string }> = {
+type RefField = 'networkSecurityGroup' | 'routeTable' | 'natGateway';
+
+const REF_TYPES: Record<RefField, { type: string; join: string }> = {
   networkSecurityGroup: { type: 'networkSecurityGroups', join: 'Microsoft.Network/networkSecurityGroups/join/action' },
   routeTable: { type: 'routeTables', join: 'Microsoft.Network/routeTables/join/action' },
   natGateway: { type: 'natGateways', join: 'Microsoft.Network/natGateways/join/action' },
 };
 
 const SERVICE_ENDPOINT_POLICY_JOIN = 'Microsoft.Network/serviceEndpointPolicies/join/action';
+
+const NETWORK_POLICIES = {
+  privateEndpointNetworkPolicies: { allowed: ['Enabled', 'Disabled', 'NetworkSecurityGroupEnabled', 'RouteTableEnabled'], fallback: 'Disabled' },
+  privateLinkServiceNetworkPolicies: { allowed: ['Enabled', 'Disabled'], fallback: 'Enabled' },
+};
 
 function getSubnet(ctx: RouteCtx): SubnetRec {
   const vnet = getVnet(ctx);
@@ -27,10 +34,10 @@ function getSubnet(ctx: RouteCtx): SubnetRec {
   return subnet;
 }
 
-function parseRef(props: Record<string, any>, field: string): Ref | undefined {
-  const v = props[field];
-  if (v === undefined || v === null) return undefined;
-  return checkedRef(typeof v === 'object' ? v.id : undefined, field, REF_TYPES[field].type);
+function parseRef(props: Record<string, unknown>, field: RefField): Ref | undefined {
+  const value = props[field];
+  if (value === undefined || value === null) return undefined;
+  return checkedRef(isObject(value) ? value.id : undefined, field, REF_TYPES[field].type);
 }
 
 function checkedRef(id: unknown, path: string, type: string): Ref {
@@ -44,102 +51,129 @@ function checkedRef(id: unknown, path: string, type: string): Ref {
   return { id };
 }
 
-/** validates a subnet PUT body against the virtual network and builds the new (full-replace) properties */
-function buildProps(ctx: RouteCtx, vnet: VnetRec, existing: SubnetRec | undefined, subnetResourceId: string): SubnetProps {
-  const p = propertiesOf(ctx.req);
-  const name = ctx.params.subnetName;
-  const prefixes: string[] = [];
-  if (p.addressPrefix !== undefined && p.addressPrefix !== null) prefixes.push(p.addressPrefix);
-  if (Array.isArray(p.addressPrefixes)) prefixes.push(...p.addressPrefixes);
+const isPresent = (value: unknown) => value !== undefined && value !== null;
+
+/** addressPrefix and addressPrefixes of the body, as sent (at least one) */
+function requestedPrefixes(body: Record<string, unknown>, name: string): unknown[] {
+  const prefixes: unknown[] = [];
+  if (isPresent(body.addressPrefix)) prefixes.push(body.addressPrefix);
+  if (Array.isArray(body.addressPrefixes)) prefixes.push(...body.addressPrefixes);
   if (!prefixes.length)
     throw new ArmError(400, 'InvalidRequestFormat', 'Cannot parse the request.', {}, [
       { code: 'MissingJsonProperty', message: `Subnet '${name}' must specify properties.addressPrefix or properties.addressPrefixes.` },
     ]);
-  const vnetCidrs = vnet.addressPrefixes.map(parseCidr).filter((c): c is NonNullable<typeof c> => !!c);
-  const others = ctx.core.store
-    .all<SubnetRec>('subnet')
-    .filter((s) => eqi(s.vnetId, vnet.id) && !eqi(s.id, subnetResourceId));
+  return prefixes;
+}
+
+/** a prefix in CIDR notation whose address is its network's */
+function parsePrefix(prefix: unknown, subnetResourceId: string): Cidr {
+  const cidr = typeof prefix === 'string' ? parseCidr(prefix) : undefined;
+  if (!cidr)
+    throw errors.badRequest(
+      `Address prefix ${prefix} of resource ${subnetResourceId} is not formatted correctly. It should follow CIDR notation, for example 10.0.0.0/24.`,
+      'InvalidAddressPrefixFormat',
+    );
+  if (networkOf(cidr) !== cidr.base)
+    throw errors.badRequest(
+      `The address prefix ${prefix} in resource ${subnetResourceId} has an invalid CIDR notation. For the given prefix length, the address prefix should be ${formatIpv4(networkOf(cidr))}/${cidr.bits}.`,
+      'InvalidCIDRNotation',
+    );
+  return cidr;
+}
+
+const prefixesOf = (props: SubnetProps) => [props.addressPrefix, ...(props.addressPrefixes ?? [])].filter((prefix): prefix is string => !!prefix).map(parseCidr);
+
+/** every prefix is well formed, inside the virtual network and clear of its other subnets */
+function checkPrefixes(ctx: RouteCtx, vnet: VnetRec, subnetResourceId: string, prefixes: unknown[]): void {
+  const name = ctx.params.subnetName;
+  const vnetCidrs = vnet.addressPrefixes.map(parseCidr).filter((cidr): cidr is Cidr => !!cidr);
+  const others = ctx.core.store.all<SubnetRec>('subnet').filter((subnet) => eqi(subnet.vnetId, vnet.id) && !eqi(subnet.id, subnetResourceId));
   for (const prefix of prefixes) {
-    const c = typeof prefix === 'string' ? parseCidr(prefix) : undefined;
-    if (!c)
-      throw errors.badRequest(
-        `Address prefix ${prefix} of resource ${subnetResourceId} is not formatted correctly. It should follow CIDR notation, for example 10.0.0.0/24.`,
-        'InvalidAddressPrefixFormat',
-      );
-    if (networkOf(c) !== c.base)
-      throw errors.badRequest(
-        `The address prefix ${prefix} in resource ${subnetResourceId} has an invalid CIDR notation. For the given prefix length, the address prefix should be ${formatIpv4(networkOf(c))}/${c.bits}.`,
-        'InvalidCIDRNotation',
-      );
-    if (!vnetCidrs.some((v) => cidrContains(v, c)))
+    const cidr = parsePrefix(prefix, subnetResourceId);
+    if (!vnetCidrs.some((range) => cidrContains(range, cidr)))
       throw errors.badRequest(
         `Subnet '${name}' is not valid because its IP address range is outside the IP address range of virtual network '${vnet.name}'.`,
         'NetcfgSubnetRangeOutsideVnet',
       );
-    for (const o of others) {
-      const theirs = [o.props.addressPrefix, ...(o.props.addressPrefixes ?? [])].filter((x): x is string => !!x).map(parseCidr);
-      if (theirs.some((t) => t && cidrOverlaps(t, c)))
-        throw errors.badRequest(
-          `Subnet '${name}' is not valid because its IP address range overlaps with that of an existing subnet '${o.name}' in virtual network '${vnet.name}'.`,
-          'NetcfgSubnetRangesOverlap',
-        );
-    }
+    const overlapped = others.find((other) => prefixesOf(other.props).some((theirs) => theirs && cidrOverlaps(theirs, cidr)));
+    if (overlapped)
+      throw errors.badRequest(
+        `Subnet '${name}' is not valid because its IP address range overlaps with that of an existing subnet '${overlapped.name}' in virtual network '${vnet.name}'.`,
+        'NetcfgSubnetRangesOverlap',
+      );
   }
-  const serviceEndpoints = (Array.isArray(p.serviceEndpoints) ? p.serviceEndpoints : []).map((e: any, i: number) => {
-    if (!e || typeof e.service !== 'string' || !e.service)
-      throw errors.badRequest(`properties.serviceEndpoints[${i}].service is required.`, 'InvalidRequestFormat');
+}
+
+function parseServiceEndpoints(value: unknown, vnet: VnetRec): SubnetProps['serviceEndpoints'] {
+  return (Array.isArray(value) ? value : []).map((endpoint: unknown, index: number) => {
+    const service = stringField(endpoint, 'service');
+    if (!service) throw errors.badRequest(`properties.serviceEndpoints[${index}].service is required.`, 'InvalidRequestFormat');
+    const locations = isObject(endpoint) ? endpoint.locations : undefined;
     return {
-      service: e.service,
-      locations: Array.isArray(e.locations) && e.locations.length ? [...e.locations] : defaultEndpointLocations(e.service, vnet.location),
+      service,
+      locations: Array.isArray(locations) && locations.length ? ([...locations] as string[]) : defaultEndpointLocations(service, vnet.location),
     };
   });
-  const delegations = (Array.isArray(p.delegations) ? p.delegations : []).map((d: any, i: number) => {
-    const serviceName = d?.properties?.serviceName ?? d?.serviceName;
-    if (typeof serviceName !== 'string' || !serviceName)
-      throw errors.badRequest(`properties.delegations[${i}].properties.serviceName is required.`, 'InvalidRequestFormat');
-    return { name: typeof d.name === 'string' && d.name ? d.name : `delegation${i}`, serviceName };
-  });
-  for (const f of ['privateEndpointNetworkPolicies', 'privateLinkServiceNetworkPolicies'] as const) {
-    const allowed = f === 'privateEndpointNetworkPolicies' ? ['Enabled', 'Disabled', 'NetworkSecurityGroupEnabled', 'RouteTableEnabled'] : ['Enabled', 'Disabled'];
-    if (p[f] !== undefined && p[f] !== null && !allowed.includes(p[f]))
-      throw errors.badRequest(`The value '${p[f]}' of properties.${f} is invalid. Allowed values: ${allowed.join(', ')}.`, 'InvalidRequestFormat');
-  }
-  const props: SubnetProps = {
-    serviceEndpoints,
-    delegations,
-    privateEndpointNetworkPolicies: p.privateEndpointNetworkPolicies ?? 'Disabled',
-    privateLinkServiceNetworkPolicies: p.privateLinkServiceNetworkPolicies ?? 'Enabled',
-  };
-  if (p.addressPrefix !== undefined && p.addressPrefix !== null) props.addressPrefix = p.addressPrefix;
-  if (Array.isArray(p.addressPrefixes)) props.addressPrefixes = [...p.addressPrefixes];
-  for (const f of Object.keys(REF_TYPES) as (keyof typeof REF_TYPES)[]) {
-    const ref = parseRef(p, f);
-    if (ref) (props as any)[f] = ref;
-  }
-  if (Array.isArray(p.serviceEndpointPolicies))
-    props.serviceEndpointPolicies = p.serviceEndpointPolicies.map((r: any, i: number) => checkedRef(r?.id, `serviceEndpointPolicies[${i}]`, 'serviceEndpointPolicies'));
-  if (typeof p.defaultOutboundAccess === 'boolean') props.defaultOutboundAccess = p.defaultOutboundAccess;
-  if (typeof p.sharingScope === 'string') props.sharingScope = p.sharingScope;
+}
 
-  // a subnet used by App Service VNet integration keeps its delegation and address range
-  if (existing) {
-    const users = integratedSites(ctx.core.store.current(), existing.id);
-    if (users.length) {
-      const link = `${existing.id}/serviceAssociationLinks/AppServiceLink`;
-      if (!delegations.some((d: { serviceName: string }) => eqi(d.serviceName, 'Microsoft.Web/serverFarms')))
-        throw errors.badRequest(
-          `Subnet ${existing.id} requires any of the following delegation(s) [Microsoft.Web/serverFarms] to reference service association link ${link}.`,
-          'SubnetMissingRequiredDelegation',
-        );
-      const before = JSON.stringify([existing.props.addressPrefix ?? null, existing.props.addressPrefixes ?? null]);
-      const after = JSON.stringify([props.addressPrefix ?? null, props.addressPrefixes ?? null]);
-      if (before !== after)
-        throw errors.badRequest(
-          `Subnet ${existing.name} is in use by ${link} and cannot be updated.`,
-          'InUseSubnetCannotBeUpdated',
-        );
-    }
+function parseDelegations(value: unknown): SubnetProps['delegations'] {
+  return (Array.isArray(value) ? value : []).map((delegation: unknown, index: number) => {
+    const serviceName = (isObject(delegation) && isObject(delegation.properties) ? delegation.properties.serviceName : undefined) ?? (isObject(delegation) ? delegation.serviceName : undefined);
+    if (typeof serviceName !== 'string' || !serviceName)
+      throw errors.badRequest(`properties.delegations[${index}].properties.serviceName is required.`, 'InvalidRequestFormat');
+    return { name: stringField(delegation, 'name') || `delegation${index}`, serviceName };
+  });
+}
+
+/** privateEndpointNetworkPolicies or privateLinkServiceNetworkPolicies: one of the allowed values, or the default */
+function networkPolicies(body: Record<string, unknown>, field: keyof typeof NETWORK_POLICIES): string {
+  const { allowed, fallback } = NETWORK_POLICIES[field];
+  const value = body[field];
+  if (!isPresent(value)) return fallback;
+  if (typeof value !== 'string' || !allowed.includes(value))
+    throw errors.badRequest(`The value '${value}' of properties.${field} is invalid. Allowed values: ${allowed.join(', ')}.`, 'InvalidRequestFormat');
+  return value;
+}
+
+/** a subnet used by App Service VNet integration keeps its delegation and address range */
+function checkInUse(ctx: RouteCtx, existing: SubnetRec | undefined, props: SubnetProps): void {
+  if (!existing || !integratedSites(ctx.core.store.current(), existing.id).length) return;
+  const link = `${existing.id}/serviceAssociationLinks/AppServiceLink`;
+  if (!props.delegations.some((delegation) => eqi(delegation.serviceName, 'Microsoft.Web/serverFarms')))
+    throw errors.badRequest(
+      `Subnet ${existing.id} requires any of the following delegation(s) [Microsoft.Web/serverFarms] to reference service association link ${link}.`,
+      'SubnetMissingRequiredDelegation',
+    );
+  const before = JSON.stringify([existing.props.addressPrefix ?? null, existing.props.addressPrefixes ?? null]);
+  const after = JSON.stringify([props.addressPrefix ?? null, props.addressPrefixes ?? null]);
+  if (before !== after)
+    throw errors.badRequest(`Subnet ${existing.name} is in use by ${link} and cannot be updated.`, 'InUseSubnetCannotBeUpdated');
+}
+
+/** validates a subnet PUT body against the virtual network and builds the new (full-replace) properties */
+function buildProps(ctx: RouteCtx, vnet: VnetRec, existing: SubnetRec | undefined, subnetResourceId: string): SubnetProps {
+  const body = propertiesOf(ctx.req);
+  checkPrefixes(ctx, vnet, subnetResourceId, requestedPrefixes(body, ctx.params.subnetName));
+  const props: SubnetProps = {
+    serviceEndpoints: parseServiceEndpoints(body.serviceEndpoints, vnet),
+    delegations: parseDelegations(body.delegations),
+    privateEndpointNetworkPolicies: networkPolicies(body, 'privateEndpointNetworkPolicies'),
+    privateLinkServiceNetworkPolicies: networkPolicies(body, 'privateLinkServiceNetworkPolicies'),
+  };
+  // checkPrefixes accepted only strings
+  if (isPresent(body.addressPrefix)) props.addressPrefix = body.addressPrefix as string;
+  if (Array.isArray(body.addressPrefixes)) props.addressPrefixes = [...body.addressPrefixes] as string[];
+  for (const field of Object.keys(REF_TYPES) as RefField[]) {
+    const ref = parseRef(body, field);
+    if (ref) props[field] = ref;
   }
+  if (Array.isArray(body.serviceEndpointPolicies))
+    props.serviceEndpointPolicies = body.serviceEndpointPolicies.map((policy: unknown, index: number) =>
+      checkedRef(isObject(policy) ? policy.id : undefined, `serviceEndpointPolicies[${index}]`, 'serviceEndpointPolicies'),
+    );
+  if (typeof body.defaultOutboundAccess === 'boolean') props.defaultOutboundAccess = body.defaultOutboundAccess;
+  if (typeof body.sharingScope === 'string') props.sharingScope = body.sharingScope;
+  checkInUse(ctx, existing, props);
   return props;
 }
 
@@ -232,11 +266,13 @@ function subnetJoins(ctx: RouteCtx): LinkedCheck[] {
   })();
   const checks: LinkedCheck[] = [];
   for (const [field, { join }] of Object.entries(REF_TYPES)) {
-    const id = p[field]?.id;
-    if (typeof id === 'string' && id) checks.push({ action: join, scope: id });
+    const id = stringField(p[field], 'id');
+    if (id) checks.push({ action: join, scope: id });
   }
-  for (const policy of Array.isArray(p.serviceEndpointPolicies) ? p.serviceEndpointPolicies : [])
-    if (typeof policy?.id === 'string' && policy.id) checks.push({ action: SERVICE_ENDPOINT_POLICY_JOIN, scope: policy.id });
+  for (const policy of Array.isArray(p.serviceEndpointPolicies) ? p.serviceEndpointPolicies : []) {
+    const id = stringField(policy, 'id');
+    if (id) checks.push({ action: SERVICE_ENDPOINT_POLICY_JOIN, scope: id });
+  }
   return checks;
 }
 
