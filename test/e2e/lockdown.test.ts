@@ -46,6 +46,26 @@ describe('Lockdown on the emulator', () => {
     expect(world.writes()).toEqual([]);
   });
 
+  it("gives each write one correlation id, shared by its guard's reads and named in its outcome", async () => {
+    const report = await world.tick();
+    const exchanges = world.emulator.admin.requests();
+    const correlationOf = (exchange: { requestHeaders: Record<string, string> }) => exchange.requestHeaders['x-ms-correlation-request-id'];
+    for (const outcome of report.apply!.outcomes) {
+      const traced = exchanges.filter((exchange) => correlationOf(exchange) === outcome.correlationId);
+      expect(outcome.correlationId).toMatch(/^[0-9a-f-]{36}$/);
+      expect(traced.filter((exchange) => exchange.method !== 'GET' && !exchange.url.includes('/operations/'))).toHaveLength(1);
+    }
+    // The callee lock is guarded: the caller's site and config, its VNet and the callee are read again with the lock's id.
+    const lock = report.apply!.outcomes.find((outcome) => outcome.kind === 'callee.restrictAccess')!;
+    const reads = exchanges.filter((exchange) => exchange.method === 'GET' && correlationOf(exchange) === lock.correlationId).map((exchange) => exchange.url.split('?')[0].replace(/^.*\/providers\//, ''));
+    expect(reads).toEqual(
+      expect.arrayContaining(['Microsoft.Web/sites/orders-web', 'Microsoft.Web/sites/orders-web/config/web', 'Microsoft.Network/virtualNetworks/hub', 'Microsoft.Web/sites/payments-func', 'Microsoft.Web/sites/payments-func/config/web']),
+    );
+    // Observation reads carry no write's id.
+    const ids = new Set(report.apply!.outcomes.map((outcome) => outcome.correlationId));
+    expect(exchanges.filter((exchange) => exchange.method === 'GET' && !ids.has(correlationOf(exchange))).length).toBeGreaterThan(0);
+  });
+
   it('writes in dependency order: subnet, integration, callee', async () => {
     await world.tick();
     expect(world.writes().map((write) => `${write.method} ${write.url.replace(/^.*\/providers\//, '')}`)).toEqual([

@@ -40,14 +40,20 @@ export function startInProcessEmulator(options: EmulatorOptions = {}): InProcess
   // and the write is not seen, a limit ARM sets (no transaction, no etag on site config; see the
   // README). Racing edits land anywhere else: never while a guard window is open.
   const windows = new Set<string>();
+  let editing: Promise<void> | undefined;
   const transport: HttpClient = {
     async sendRequest(request: PipelineRequest): Promise<PipelineResponse> {
       const correlationId = request.headers.get('x-ms-correlation-request-id');
       const write = request.method !== 'GET';
+      // The edit lands whole before this request and every request sent while it runs (ARM
+      // applies a write atomically: a read sees it all or not at all).
+      while (editing) await editing;
       if (scheduled && --scheduled.countdown <= 0 && windows.size === 0) {
         const { work } = scheduled;
         scheduled = undefined;
-        await work();
+        editing = work().then(() => undefined);
+        await editing;
+        editing = undefined;
       }
       if (correlationId && !write) windows.add(correlationId);
       const url = new URL(request.url);

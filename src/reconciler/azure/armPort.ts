@@ -28,10 +28,16 @@ export interface ArmPortOptions {
   retryOptions?: { maxRetries?: number; retryDelayInMs?: number; maxRetryDelayInMs?: number };
 }
 
-/** The SDK's per-call options: the abort signal, and the correlation id a write shares with the reads that guard it. */
-function sdkCall(options: PortCallOptions, headers: Record<string, string> = {}): OperationOptions {
-  const customHeaders = options.correlationId ? { ...headers, 'x-ms-correlation-request-id': options.correlationId } : headers;
-  return { abortSignal: options.abortSignal, ...(Object.keys(customHeaders).length > 0 ? { requestOptions: { customHeaders } } : {}) };
+/**
+ * The SDK's per-call options: the abort signal, and headers (the correlation id a write shares
+ * with the reads that guard it; If-Match). The classic clients (Microsoft.Network, Monitor) take
+ * headers as `requestOptions.customHeaders`, the modular Microsoft.Web client as
+ * `requestOptions.headers`: both are given, each client reads its own.
+ */
+function sdkCall(options: PortCallOptions, headers: Record<string, string> = {}): OperationOptions & { requestOptions?: { headers?: Record<string, string> } } {
+  const all = options.correlationId ? { ...headers, 'x-ms-correlation-request-id': options.correlationId } : headers;
+  if (Object.keys(all).length === 0) return { abortSignal: options.abortSignal };
+  return { abortSignal: options.abortSignal, requestOptions: { customHeaders: all, headers: all } };
 }
 
 async function guarded<T>(resourceId: string, work: () => Promise<T>): Promise<T> {
