@@ -17,9 +17,8 @@ import { ArmError } from './armError';
 import type { Observation, ObservedState } from './observed';
 import type { GuardedPair, PlannedAction } from './plan';
 import type { AzurePort, PortCallOptions } from './port';
-import { networkOf, reachable } from './reachability';
+import { applyWrite, networkOf, reachable } from './reachability';
 import { canonicalId, shortName, virtualNetworkOf } from './resourceId';
-import { applyWrite } from './safety';
 
 /** Throws PathChanged when the write would now close a guarded pair's path; read failures throw as they came. */
 export async function confirmPaths(port: AzurePort, action: PlannedAction, options: PortCallOptions): Promise<void> {

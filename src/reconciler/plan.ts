@@ -1,6 +1,6 @@
 /**
  * The plan: plain data, computed by the pure diff, filtered by modes, executed by apply.
- * Apply reads nothing but `actions[].write`; everything else is for people and reports.
+ * Apply reads nothing but `actions[].write` and `actions[].pathGuard`; everything else is for people and reports.
  */
 import type { AccessRule } from './observed';
 import type { SiteConfigPatch } from './port';

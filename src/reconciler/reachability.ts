@@ -20,6 +20,7 @@
  */
 import ipaddr from 'ipaddr.js';
 import type { AccessRule, ObservedState } from './observed';
+import type { WriteRequest } from './plan';
 import { canonicalId } from './resourceId';
 
 export const APP_SERVICE_ENDPOINT = 'Microsoft.Web';
@@ -198,4 +199,38 @@ export function networkOf(observed: ObservedState, callerIds: Iterable<string>, 
     });
   }
   return { subnets, callers, callees };
+}
+
+/** The modelled state after one successful write. Unread resources stay unread. */
+export function applyWrite(state: NetworkState, write: WriteRequest): NetworkState {
+  switch (write.operation) {
+    case 'putSubnet': {
+      const id = canonicalId(write.subnetId);
+      const subnet = state.subnets.get(id);
+      if (!subnet) return state;
+      const endpoints = (write.body.serviceEndpoints as { service: string }[] | undefined) ?? [];
+      return { ...state, subnets: new Map(state.subnets).set(id, { ...subnet, webEndpoint: hasWebEndpoint(endpoints) }) };
+    }
+    case 'connectSiteToSubnet': {
+      const id = canonicalId(write.siteId);
+      const caller = state.callers.get(id);
+      if (!caller) return state;
+      return { ...state, callers: new Map(state.callers).set(id, { ...caller, integrationSubnetId: canonicalId(write.subnetId) }) };
+    }
+    case 'updateSiteConfig': {
+      const id = canonicalId(write.siteId);
+      const { patch } = write;
+      let next = state;
+      const caller = state.callers.get(id);
+      if (caller && patch.vnetRouteAllEnabled !== undefined) next = { ...next, callers: new Map(next.callers).set(id, { ...caller, routeAll: patch.vnetRouteAllEnabled }) };
+      const callee = state.callees.get(id);
+      if (!callee) return next;
+      const main = { rules: patch.accessRules ?? callee.main.rules, defaultAction: patch.defaultAction ?? callee.main.defaultAction };
+      const scmUseMain = patch.scmUseMain ?? callee.scm === undefined;
+      const scmBefore = callee.scm ?? callee.main;
+      const scm = scmUseMain ? undefined : { rules: patch.scmAccessRules ?? scmBefore.rules, defaultAction: patch.scmDefaultAction ?? scmBefore.defaultAction };
+      const publicAccessDisabled = patch.publicNetworkAccess === undefined ? callee.publicAccessDisabled : patch.publicNetworkAccess === 'Disabled';
+      return { ...next, callees: new Map(next.callees).set(id, { ...callee, main, scm, publicAccessDisabled }) };
+    }
+  }
 }

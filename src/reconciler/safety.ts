@@ -14,9 +14,9 @@
 import { ruleKey } from './accessRules';
 import { isEnforcing } from './aspects/context';
 import type { ObservedState } from './observed';
-import type { GuardedPair, Plan, PlanCondition, PlannedAction, WriteRequest } from './plan';
+import type { GuardedPair, Plan, PlanCondition, PlannedAction } from './plan';
 import type { LockdownPolicy } from './policy/types';
-import { hasWebEndpoint, networkOf, reachable, sameSource, sourceOf, type CalleeNode, type CallerNode, type NetworkState, type SiteAccess, type SubnetNode } from './reachability';
+import { applyWrite, networkOf, reachable, sameSource, sourceOf, type CalleeNode, type CallerNode, type NetworkState, type SiteAccess, type SubnetNode } from './reachability';
 import { canonicalId, shortName } from './resourceId';
 
 export interface SafetyInput {
@@ -262,41 +262,8 @@ function localState(pair: Pair, network: NetworkState, touching: PlannedAction[]
 }
 
 /** The modelled state after one successful write. Unread resources stay unread. */
-export function transition(state: NetworkState, action: PlannedAction): NetworkState {
+function transition(state: NetworkState, action: PlannedAction): NetworkState {
   return applyWrite(state, action.write);
-}
-
-export function applyWrite(state: NetworkState, write: WriteRequest): NetworkState {
-  switch (write.operation) {
-    case 'putSubnet': {
-      const id = canonicalId(write.subnetId);
-      const subnet = state.subnets.get(id);
-      if (!subnet) return state;
-      const endpoints = (write.body.serviceEndpoints as { service: string }[] | undefined) ?? [];
-      return { ...state, subnets: new Map(state.subnets).set(id, { ...subnet, webEndpoint: hasWebEndpoint(endpoints) }) };
-    }
-    case 'connectSiteToSubnet': {
-      const id = canonicalId(write.siteId);
-      const caller = state.callers.get(id);
-      if (!caller) return state;
-      return { ...state, callers: new Map(state.callers).set(id, { ...caller, integrationSubnetId: canonicalId(write.subnetId) }) };
-    }
-    case 'updateSiteConfig': {
-      const id = canonicalId(write.siteId);
-      const { patch } = write;
-      let next = state;
-      const caller = state.callers.get(id);
-      if (caller && patch.vnetRouteAllEnabled !== undefined) next = { ...next, callers: new Map(next.callers).set(id, { ...caller, routeAll: patch.vnetRouteAllEnabled }) };
-      const callee = state.callees.get(id);
-      if (!callee) return next;
-      const main = { rules: patch.accessRules ?? callee.main.rules, defaultAction: patch.defaultAction ?? callee.main.defaultAction };
-      const scmUseMain = patch.scmUseMain ?? callee.scm === undefined;
-      const scmBefore = callee.scm ?? callee.main;
-      const scm = scmUseMain ? undefined : { rules: patch.scmAccessRules ?? scmBefore.rules, defaultAction: patch.scmDefaultAction ?? scmBefore.defaultAction };
-      const publicAccessDisabled = patch.publicNetworkAccess === undefined ? callee.publicAccessDisabled : patch.publicNetworkAccess === 'Disabled';
-      return { ...next, callees: new Map(next.callees).set(id, { ...callee, main, scm, publicAccessDisabled }) };
-    }
-  }
 }
 
 function describe(pair: Pair, victim: PlannedAction, before: boolean | undefined): { reason: string; message: string } {
