@@ -45,6 +45,37 @@ describe('Table Storage store (Azurite)', () => {
     expect(await store.listDrift()).toEqual([]);
   });
 
+  it('writes the records of one change all or nothing', async () => {
+    const a = record({ key: 'change|a', field: 'a' });
+    const b = record({ key: 'change|b', field: 'b' });
+    const c = record({ key: 'change|c', field: 'c' });
+    const opened = await store.writeDrifts([{ record: a }, { record: b }]);
+    if (!opened.ok) throw new Error('create failed');
+    // Another run's create of the same change: b exists, so c is not created either.
+    expect(await store.writeDrifts([{ record: c }, { record: b }])).toEqual({ ok: false, conflict: true });
+    expect((await store.listDrift()).map((row) => row.value.key).sort()).toEqual(['change|a', 'change|b']);
+    // A claim of both with the etags of the create.
+    const claimed = await store.writeDrifts([
+      { record: { ...a, lastTickId: 'run-a' }, etag: opened.etags[0] },
+      { record: { ...b, lastTickId: 'run-a' }, etag: opened.etags[1] },
+    ]);
+    if (!claimed.ok) throw new Error('claim failed');
+    // A run with one stale etag changes nothing, not even the record whose etag is current.
+    expect(
+      await store.writeDrifts([
+        { record: { ...a, lastTickId: 'run-b' }, etag: claimed.etags[0] },
+        { record: { ...b, lastTickId: 'run-b' }, etag: opened.etags[1] },
+      ]),
+    ).toEqual({ ok: false, conflict: true });
+    expect((await store.listDrift()).map((row) => [row.value.key, row.value.lastTickId]).sort()).toEqual([
+      ['change|a', 'run-a'],
+      ['change|b', 'run-a'],
+    ]);
+    // The etags answered are the rows' own.
+    const rows = await store.listDrift();
+    expect(rows.map((row) => row.etag).sort()).toEqual([...claimed.etags].sort());
+  });
+
   it('moves lastInSyncAt forward only', async () => {
     await store.markInSync('/subscriptions/x/resourcegroups/fn/providers/microsoft.web/sites/a', '2026-11-28T12:05:00.000Z');
     await store.markInSync('/subscriptions/x/resourcegroups/fn/providers/microsoft.web/sites/a', '2026-11-28T12:00:00.000Z');

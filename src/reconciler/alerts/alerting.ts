@@ -6,6 +6,13 @@
  * Delivery is claim-before-send: a run takes an alert by moving it open → notifying with an
  * If-Match write; the loser of a race gets a conflict and skips. Each sink's success is
  * recorded before the next sink is tried, so a later pass resends only what is missing.
+ *
+ * One alert per change holds across overlapping runs: the records of one change (see
+ * `alertGroupKey`) are written together, all or nothing, whenever their alert is created
+ * (open, remind, resolve), their actor found, their alert claimed, a sink's outcome recorded
+ * or the alert released; and the changes to deliver are grouped from the store as it is
+ * just before claiming, not from what this run happened to write. So no run sees, claims or
+ * sends part of a change.
  */
 import { randomUUID } from 'node:crypto';
 import { mapWithConcurrency } from '../concurrency';
@@ -17,7 +24,7 @@ import { ActorLookup } from './actor';
 import { driftEvents, inSyncResources, judgedResources } from './driftEvents';
 import { alertGroupKey, alertMessage } from './message';
 import { deliver, type AlertSink, type DeliverOptions } from './sinks/sink';
-import type { AlertDelivery, AlertStore, DriftRecord, Stored } from '../state/store';
+import { MAX_DRIFT_WRITES, type AlertDelivery, type AlertStore, type DriftRecord, type DriftWrite, type Stored } from '../state/store';
 import { carriesOpened, isClaimedByAnother, isUndelivered, planTransitions, type Transition } from './transitions';
 import type { HistoryEntry } from '../status/types';
 import { driftFacts, type Actor, type ActorFound, type AlertKind, type DriftEvent } from './types';
@@ -151,7 +158,7 @@ export async function runAlerting(report: TickReport, options: AlertingOptions):
   const transitions = planPassTransitions(report, events, stored, pass);
   const deferredOnOpen = await writeTransitions(transitions, rows, pass);
   const deferredOnRetry = await lookUpHeldActors(rows, pass);
-  const due = dueChanges(rows, pass);
+  const due = await dueChanges(rows, pass);
   const delivery = await deliverChanges(due.changes, rows, pass);
   const deferredLookups = [...deferredOnOpen, ...deferredOnRetry];
   await markInSync(options.store, report, deferredLookups);
@@ -203,9 +210,43 @@ class DriftRows {
     return true;
   }
 
+  /** All or nothing (the records of one change): a conflict drops every one of them from this pass. */
+  async writeAll(writes: DriftWrite[]): Promise<boolean> {
+    const written = await this.store.writeDrifts(writes);
+    if (!written.ok) {
+      this.conflicts += writes.length;
+      this.log.debug({ event: 'lockdown.alertConflict', driftKeys: writes.map((write) => write.record.key) }, 'another run changed these drift records first; skipped');
+      for (const { record } of writes) this.#rows.delete(record.key);
+      return false;
+    }
+    writes.forEach(({ record }, index) => this.#rows.set(record.key, { value: record, etag: written.etags[index] }));
+    return true;
+  }
+
   async delete(key: string, etag: string): Promise<void> {
     if (await this.store.deleteDrift(key, etag)) this.#rows.delete(key);
   }
+
+  /** The store as it is now (other runs' writes included). */
+  async reread(): Promise<void> {
+    const stored = await this.store.listDrift();
+    this.#rows.clear();
+    for (const row of stored) this.#rows.set(row.value.key, row);
+  }
+}
+
+/** Up to `MAX_DRIFT_WRITES` at a time (one transaction each), in the order given. */
+function chunks<T>(items: T[], size = MAX_DRIFT_WRITES): T[][] {
+  const out: T[][] = [];
+  for (let start = 0; start < items.length; start += size) out.push(items.slice(start, start + size));
+  return out;
+}
+
+/** Items grouped by `key`, each group in the order `sortKey` gives (deterministic across runs). */
+function groupBy<T>(items: T[], key: (item: T) => string, sortKey: (item: T) => string): T[][] {
+  const groups = new Map<string, T[]>();
+  for (const item of items) groups.set(key(item), [...(groups.get(key(item)) ?? []), item]);
+  return [...groups.values()].map((group) => group.sort((a, b) => (sortKey(a) < sortKey(b) ? -1 : sortKey(a) > sortKey(b) ? 1 : 0)));
 }
 
 async function startPass(report: TickReport, options: AlertingOptions): Promise<{ pass: Pass; stored: Stored<DriftRecord>[]; rows: DriftRows }> {
@@ -237,24 +278,54 @@ function countByType(transitions: Transition[]): AlertingReport['transitions'] {
   return counts;
 }
 
-/** 1. Transitions, each one conditional write. Answers the actor lookups the deadline cut. */
-async function writeTransitions(transitions: Transition[], rows: DriftRows, pass: Pass): Promise<DeferredLookup[]> {
-  const deferred = await mapWithConcurrency(transitions, 4, (transition) => writeTransition(transition, rows, pass));
-  return deferred.filter((lookup): lookup is DeferredLookup => lookup !== undefined);
+/** What one transition writes: the record (with its etag, none to create), and the history entries once written. */
+interface PlannedWrite {
+  type: Transition['type'];
+  write: DriftWrite;
+  history: HistoryEntry['kind'][];
 }
 
-async function writeTransition(transition: Transition, rows: DriftRows, pass: Pass): Promise<DeferredLookup | undefined> {
+/**
+ * 1. Transitions. The records that get a new alert (open, remind, resolve) are written per
+ * change, all or nothing, so that overlapping runs never each write part of one change (and
+ * then each alert its part); the others one conditional write each. Answers the actor
+ * lookups the deadline cut.
+ */
+async function writeTransitions(transitions: Transition[], rows: DriftRows, pass: Pass): Promise<DeferredLookup[]> {
+  const planned = await mapWithConcurrency(transitions, 4, (transition) => planWrite(transition, rows, pass));
+  const deferred = planned.flatMap((plan) => (plan.deferred ? [plan.deferred] : []));
+  const writes = planned.flatMap((plan) => (plan.write ? [plan.write] : []));
+  const alerting = writes.filter((plan) => plan.type !== 'persist');
+  const units: PlannedWrite[][] = [
+    ...groupBy(alerting, (plan) => alertGroupKey(plan.write.record), (plan) => plan.write.record.key).flatMap((group) => chunks(group)),
+    ...writes.filter((plan) => plan.type === 'persist').map((plan) => [plan]),
+  ];
+  await mapWithConcurrency(units, 4, async (unit) => {
+    if (!(await rows.writeAll(unit.map((plan) => plan.write)))) return;
+    for (const plan of unit) if (plan.history.length > 0) await putHistory(pass.options.store, plan.write.record, plan.history);
+  });
+  await mapWithConcurrency(
+    transitions.filter((transition) => transition.type === 'purge'),
+    4,
+    async (transition) => {
+      const previous = rows.get(transition.key);
+      if (previous) await rows.delete(transition.key, previous.etag);
+    },
+  );
+  return deferred;
+}
+
+async function planWrite(transition: Transition, rows: DriftRows, pass: Pass): Promise<{ write?: PlannedWrite; deferred?: DeferredLookup }> {
   const previous = rows.get(transition.key);
-  const { store, sinks } = pass.options;
+  const { sinks } = pass.options;
   switch (transition.type) {
     case 'open':
-      return openDrift(transition, previous, rows, pass);
+      return openDrift(transition, previous, pass);
     case 'persist':
     case 'remind': {
       const record: DriftRecord = { ...transition.record, ...fromEvent(transition.event) };
       if (transition.type === 'remind') record.alert = newAlert('reminder', pass.now, sinks);
-      await rows.write(record, previous?.etag);
-      return undefined;
+      return { write: { type: transition.type, write: { record, etag: previous?.etag }, history: [] } };
     }
     case 'resolve': {
       const record: DriftRecord = {
@@ -264,17 +335,15 @@ async function writeTransition(transition: Transition, rows: DriftRows, pass: Pa
         resolvedAt: transition.resolvedAt,
         alert: resolvedAlert(transition.record.alert, pass.now, sinks),
       };
-      if (await rows.write(record, previous?.etag)) await putHistory(store, record, ['resolved']);
-      return undefined;
+      return { write: { type: 'resolve', write: { record, etag: previous?.etag }, history: ['resolved'] } };
     }
     case 'purge':
-      if (previous) await rows.delete(transition.key, previous.etag);
-      return undefined;
+      return {};
   }
 }
 
 /** A new drift record, with its actor (from a resource-write event, else the Activity Log) and an "opened" alert. */
-async function openDrift(transition: Extract<Transition, { type: 'open' }>, previous: Stored<DriftRecord> | undefined, rows: DriftRows, pass: Pass): Promise<DeferredLookup | undefined> {
+async function openDrift(transition: Extract<Transition, { type: 'open' }>, previous: Stored<DriftRecord> | undefined, pass: Pass): Promise<{ write: PlannedWrite; deferred?: DeferredLookup }> {
   const { event } = transition;
   const lastInSyncAt = inSyncBefore({ resourceId: event.resourceId }, event.detectedAt, pass.inSync);
   const known = pass.options.knownActors?.get(canonicalId(event.resourceId));
@@ -293,27 +362,34 @@ async function openDrift(transition: Extract<Transition, { type: 'open' }>, prev
     actor: found.actor,
     alert: newAlert('opened', pass.now, pass.options.sinks),
   };
-  if (await rows.write(record, transition.replaces ? previous?.etag : undefined)) await putHistory(pass.options.store, record, historyKinds(record));
-  return found.deferred ? event : undefined;
+  const write: PlannedWrite = { type: 'open', write: { record, etag: transition.replaces ? previous?.etag : undefined }, history: historyKinds(record) };
+  return found.deferred ? { write, deferred: event } : { write };
 }
 
 /** 2. Alerts waiting for their actor: ask the Activity Log again. Answers the lookups the deadline cut. */
 async function lookUpHeldActors(rows: DriftRows, pass: Pass): Promise<DeferredLookup[]> {
   const deferred: DeferredLookup[] = [];
-  for (const row of rows.list()) {
-    const record = row.value;
-    if (!carriesOpened(record.alert) || !record.actor?.unknown || record.actor.why !== 'notYetIngested') continue;
-    if (isClaimedByAnother(record.alert, pass.now)) continue;
-    if (isPastDeadline(pass.options)) {
-      deferred.push(record);
-      continue;
+  const held = rows.list().filter(({ value: record }) => carriesOpened(record.alert) && record.actor?.unknown && record.actor.why === 'notYetIngested' && !isClaimedByAnother(record.alert, pass.now));
+  // Per change: its records get their actors in one write, so no run sees part of it found (and sends that part alone).
+  for (const change of groupBy(held, (row) => alertGroupKey(row.value), (row) => row.value.key)) {
+    const updates: { row: Stored<DriftRecord>; updated: DriftRecord }[] = [];
+    for (const row of change) {
+      const record = row.value;
+      if (isPastDeadline(pass.options)) {
+        deferred.push(record);
+        continue;
+      }
+      const { actor, deferred: cut } = await findActor(record, pass);
+      if (cut) deferred.push(record);
+      const before = record.actor as Extract<DriftRecord['actor'], { unknown: true }>;
+      if (actor.unknown && actor.why === before.why && actor.detail === before.detail) continue;
+      updates.push({ row, updated: { ...record, actor } });
     }
-    const { actor, deferred: cut } = await findActor(record, pass);
-    if (cut) deferred.push(record);
-    if (actor.unknown && actor.why === record.actor.why && actor.detail === record.actor.detail) continue;
-    const updated = { ...record, actor };
-    // Both entries carry the actor (the same ids: rewritten, not added).
-    if (await rows.write(updated, row.etag)) await putHistory(pass.options.store, updated, historyKinds(updated));
+    for (const unit of chunks(updates)) {
+      if (!(await rows.writeAll(unit.map(({ row, updated }) => ({ record: updated, etag: row.etag }))))) continue;
+      // Both entries carry the actor (the same ids: rewritten, not added).
+      for (const { updated } of unit) await putHistory(pass.options.store, updated, historyKinds(updated));
+    }
   }
   return deferred;
 }
@@ -322,26 +398,37 @@ async function lookUpHeldActors(rows: DriftRows, pass: Pass): Promise<DeferredLo
  * 3a. The alerts due, one group per change (see `alertGroupKey`), each in key order: the
  * message of a change keeps its first record's alertId on every retry. `held`: waiting for
  * their actor; `notStarted`: the deadline had passed.
+ *
+ * Grouped from the store as it is now, not from this run's rows: an overlapping run may have
+ * written a change this run lost (it then holds none of it) or taken part of what this run
+ * listed; a change is always written whole, so the store has it whole. Read again only when
+ * this run's rows have something due (a steady tick reads once).
  */
-function dueChanges(rows: DriftRows, pass: Pass): { changes: Stored<DriftRecord>[][]; held: number; notStarted: number } {
-  const changes = new Map<string, Stored<DriftRecord>[]>();
+async function dueChanges(rows: DriftRows, pass: Pass): Promise<{ changes: Stored<DriftRecord>[][]; held: number; notStarted: number }> {
+  if (collectDue(rows.list(), pass).changes.length > 0) await rows.reread();
+  return collectDue(rows.list(), pass, pass.log);
+}
+
+function collectDue(list: Stored<DriftRecord>[], pass: Pass, log?: Logger): { changes: Stored<DriftRecord>[][]; held: number; notStarted: number } {
+  const due: Stored<DriftRecord>[] = [];
   let held = 0;
   let notStarted = 0;
-  for (const row of rows.list()) {
+  for (const row of list) {
     if (!isUndelivered(row.value.alert) || isClaimedByAnother(row.value.alert, pass.now)) continue;
     if (isWaitingForActor(row.value, pass.now, pass.options.actorWaitInMs)) {
       held++;
-      pass.log.info({ event: 'lockdown.alertWaitingForActor', driftKey: row.value.key, detail: (row.value.actor as { detail?: string }).detail }, 'alert held: its actor is not in the Activity Log yet');
+      log?.info({ event: 'lockdown.alertWaitingForActor', driftKey: row.value.key, detail: (row.value.actor as { detail?: string }).detail }, 'alert held: its actor is not in the Activity Log yet');
       continue;
     }
     if (isPastDeadline(pass.options)) {
       notStarted++;
       continue;
     }
-    const key = alertGroupKey(row.value);
-    changes.set(key, [...(changes.get(key) ?? []), row]);
+    due.push(row);
   }
-  return { changes: [...changes.values()].map((group) => group.sort((a, b) => (a.value.key < b.value.key ? -1 : 1))), held, notStarted };
+  // A change of more than MAX_DRIFT_WRITES differences goes out as several alerts, cut the same way by every run.
+  const changes = groupBy(due, (row) => alertGroupKey(row.value), (row) => row.value.key).flatMap((group) => chunks(group));
+  return { changes, held, notStarted };
 }
 
 /** 3b. Deliver each change: claim each record, send per sink, record, release. `deferred`: cut by the deadline. */
@@ -424,77 +511,85 @@ type DeliveryDone = 'sent' | 'pending' | 'deferred' | 'lost';
 
 /**
  * Delivers the alerts of one change as one message per sink (and per kind, when a sink is
- * owed the "opened" notice of some of them). Every record is claimed, updated and released
- * on its own, so what one sink took is recorded for each record it listed. Answers per row.
+ * owed the "opened" notice of some of them). The change is claimed, each sink's outcome
+ * recorded and the change released in one write each, covering every record it lists: a
+ * run claims all of a change or none of it (another run claimed or changed it first: it is
+ * left to that run, or to the next tick), and after a crash the next run finds every record
+ * in the same state, so it sends the same message with the same alertId. Answers per row.
  */
 async function deliverChange(group: Stored<DriftRecord>[], rows: DriftRows, pass: Pass): Promise<DeliveryDone[]> {
   const { options, clock, runId, log } = pass;
   const leaseInMs = options.claimLeaseInMs ?? 5 * 60_000;
   const maxSinkAttempts = options.maxSinkAttempts ?? 20;
-  const claimed = group.map((row) => ({ record: row.value, etag: row.etag, done: undefined as DeliveryDone | undefined }));
-  const claim = async (member: (typeof claimed)[number], next: DriftRecord): Promise<boolean> => {
-    const written = await options.store.replaceDrift(next, member.etag);
-    if (!written.ok) {
-      member.done = 'lost';
-      return false;
-    }
-    member.etag = written.etag;
-    member.record = next;
+  const members = group.map((row) => ({ record: row.value, etag: row.etag }));
+  const lost = (): DeliveryDone[] => members.map(() => 'lost');
+  /** Writes the records of `next` (by index), all or nothing. */
+  const writeMembers = async (next: Map<number, DriftRecord>): Promise<boolean> => {
+    const indexes = [...next.keys()];
+    const written = await options.store.writeDrifts(indexes.map((index) => ({ record: next.get(index)!, etag: members[index].etag })));
+    if (!written.ok) return false;
+    indexes.forEach((index, position) => {
+      members[index].record = next.get(index)!;
+      members[index].etag = written.etags[position];
+    });
     return true;
   };
-  for (const member of claimed) {
-    const claimUntil = new Date(clock().getTime() + leaseInMs).toISOString();
-    if (!(await claim(member, { ...member.record, alert: { ...member.record.alert!, status: 'notifying', claimedBy: runId, claimedUntil: claimUntil } }))) {
-      log.debug({ event: 'lockdown.alertClaimLost', driftKey: member.record.key }, 'another run is delivering this alert; skipped');
-    }
+  const claimUntil = new Date(clock().getTime() + leaseInMs).toISOString();
+  const claims = new Map(members.map((member, index) => [index, { ...member.record, alert: { ...member.record.alert!, status: 'notifying' as const, claimedBy: runId, claimedUntil: claimUntil } }]));
+  if (!(await writeMembers(claims))) {
+    log.debug({ event: 'lockdown.alertClaimLost', driftKeys: members.map((member) => member.record.key) }, 'another run is delivering this alert; skipped');
+    return lost();
   }
-  const live = () => claimed.filter((member) => member.done === undefined);
   const sinks = new Map(options.sinks.map((sink) => [sink.name, sink]));
-  const sinkNames = [...new Set(claimed.flatMap((member) => Object.keys(member.record.alert!.sinks)))];
+  const sinkNames = [...new Set(members.flatMap((member) => Object.keys(member.record.alert!.sinks)))];
   let deferred = false;
   for (const name of sinkNames) {
-    const owed = new Map<AlertKind, (typeof claimed)[number][]>();
-    for (const member of live()) {
+    const owed = new Map<AlertKind, number[]>();
+    members.forEach((member, index) => {
       const state = member.record.alert!.sinks[name];
-      if (state?.state !== 'pending') continue;
+      if (state?.state !== 'pending') return;
       const kind = state.kind ?? member.record.alert!.kind;
-      owed.set(kind, [...(owed.get(kind) ?? []), member]);
-    }
-    for (const [kind, members] of owed) {
+      owed.set(kind, [...(owed.get(kind) ?? []), index]);
+    });
+    for (const [kind, indexes] of owed) {
       if (isPastDeadline(options)) {
         // Not started: the sink stays pending, with no attempt counted, for the next tick.
         deferred = true;
         continue;
       }
       const sink = sinks.get(name);
-      const message = alertMessage(members.map((member) => member.record), kind);
+      const message = alertMessage(indexes.map((index) => members[index].record), kind);
       const outcome = sink
         ? await deliver(sink, message, { ...options.delivery, abortSignal: options.abortSignal })
         : ({ ok: false, attempts: 0, error: `${name}: no longer configured`, retryable: false } as const);
       if (!outcome.ok && options.abortSignal?.aborted) deferred = true;
-      for (const member of members) {
-        const state = member.record.alert!.sinks[name];
+      const recorded = new Map<number, DriftRecord>();
+      for (const index of indexes) {
+        const { record } = members[index];
+        const state = record.alert!.sinks[name];
         const attempts = state.attempts + outcome.attempts;
         const next = outcome.ok
           ? { state: 'delivered' as const, attempts, deliveredAt: clock().toISOString() }
           : { state: !sink || attempts >= maxSinkAttempts ? ('abandoned' as const) : ('pending' as const), attempts, lastError: outcome.error };
-        const fields = { event: 'lockdown.alertDelivery', alertId: message.alertId, alertKind: message.kind, driftKey: member.record.key, sink: name, delivered: outcome.ok, attempts: outcome.attempts, totalAttempts: attempts };
+        const fields = { event: 'lockdown.alertDelivery', alertId: message.alertId, alertKind: message.kind, driftKey: record.key, sink: name, delivered: outcome.ok, attempts: outcome.attempts, totalAttempts: attempts };
         if (outcome.ok) log.debug(fields, `alert delivered to ${name}`);
         else if (next.state === 'abandoned') log.error({ ...fields, error: outcome.error }, `alert given up for ${name} after ${attempts} attempt(s): ${outcome.error}`);
         else log.warn({ ...fields, error: outcome.error }, `alert not delivered to ${name} (${outcome.error}); kept pending for the next tick`);
-        if (!(await claim(member, { ...member.record, alert: { ...member.record.alert!, sinks: { ...member.record.alert!.sinks, [name]: next } } }))) {
-          log.warn({ event: 'lockdown.alertClaimLost', driftKey: member.record.key, sink: name }, 'lost the claim on an alert while delivering it');
-        }
+        recorded.set(index, { ...record, alert: { ...record.alert!, sinks: { ...record.alert!.sinks, [name]: next } } });
+      }
+      if (!(await writeMembers(recorded))) {
+        log.warn({ event: 'lockdown.alertClaimLost', alertId: message.alertId, driftKeys: members.map((member) => member.record.key), sink: name }, 'lost the claim on an alert while delivering it');
+        return lost();
       }
     }
   }
-  for (const member of live()) {
-    const allDone = Object.values(member.record.alert!.sinks).every((state) => state.state !== 'pending');
-    const { claimedBy: _by, claimedUntil: _until, ...alert } = member.record.alert!;
-    const released: DriftRecord = { ...member.record, alert: { ...alert, status: allDone ? 'sent' : 'open' } };
-    member.done = !(await rows.write(released, member.etag)) ? 'lost' : allDone ? 'sent' : deferred ? 'deferred' : 'pending';
-  }
-  return claimed.map((member) => member.done ?? 'lost');
+  const released = members.map(({ record }) => {
+    const { claimedBy: _by, claimedUntil: _until, ...alert } = record.alert!;
+    const allDone = Object.values(alert.sinks).every((state) => state.state !== 'pending');
+    return { record: { ...record, alert: { ...alert, status: allDone ? ('sent' as const) : ('open' as const) } }, allDone };
+  });
+  if (!(await rows.writeAll(released.map(({ record }, index) => ({ record, etag: members[index].etag }))))) return lost();
+  return released.map(({ allDone }) => (allDone ? 'sent' : deferred ? 'deferred' : 'pending'));
 }
 
 function isPastDeadline(options: Pick<AlertingOptions, 'deadlineInMs' | 'abortSignal'>): boolean {

@@ -6,9 +6,13 @@
  * If-Match (ETag) for every change to an existing one. Two overlapping runs therefore
  * never both open, claim or resolve the same drift: the loser gets `conflict` and skips,
  * and what it skipped is derived again from the actual state on the next tick.
+ *
+ * The drift records one alert lists (one change: see `alertGroupKey`) are written together,
+ * all or nothing (`writeDrifts`: one entity group transaction, the records share a
+ * partition), so no run ever sees, opens or claims part of a change.
  */
 import { createHash } from 'node:crypto';
-import type { TableClient, TableEntity, TableEntityResult } from '@azure/data-tables';
+import type { TableClient, TableEntity, TableEntityResult, TransactionAction } from '@azure/data-tables';
 import type { TokenCredential } from '@azure/core-auth';
 import { LazyDefaultAzureCredential } from '../azure/connection';
 import { dataTablesSdk } from '../azure/sdk';
@@ -67,6 +71,17 @@ export interface Stored<T> {
 
 export type WriteResult = { ok: true; etag: string } | { ok: false; conflict: true };
 
+/** One write of `writeDrifts`: create-if-absent without an etag, If-Match with one. */
+export interface DriftWrite {
+  record: DriftRecord;
+  etag?: string;
+}
+
+export type WriteAllResult = { ok: true; etags: string[] } | { ok: false; conflict: true };
+
+/** The most records one `writeDrifts` takes (Table Storage's limit on a transaction). */
+export const MAX_DRIFT_WRITES = 100;
+
 export interface AlertStore {
   listDrift(): Promise<Stored<DriftRecord>[]>;
   /** Create-if-absent. */
@@ -74,6 +89,12 @@ export interface AlertStore {
   /** If-Match. */
   replaceDrift(record: DriftRecord, etag: string): Promise<WriteResult>;
   deleteDrift(key: string, etag: string): Promise<boolean>;
+  /**
+   * All or nothing: every write succeeds (answers the new etags, in order) or none does (a
+   * create found its record, or an If-Match its etag changed). Distinct keys, at most
+   * `MAX_DRIFT_WRITES`.
+   */
+  writeDrifts(writes: DriftWrite[]): Promise<WriteAllResult>;
 
   /** Last time each resource (canonical id) was seen matching every policy that mentions it. */
   listInSync(): Promise<Map<string, string>>;
@@ -228,6 +249,30 @@ export class TableAlertStore implements AlertStore {
 
   replaceDrift(record: DriftRecord, etag: string): Promise<WriteResult> {
     return this.#replace(this.#drift, this.#driftEntity(record), etag);
+  }
+
+  async writeDrifts(writes: DriftWrite[]): Promise<WriteAllResult> {
+    if (writes.length > MAX_DRIFT_WRITES) throw new Error(`writeDrifts: ${writes.length} records, at most ${MAX_DRIFT_WRITES} in one transaction`);
+    if (new Set(writes.map((write) => write.record.key)).size !== writes.length) throw new Error('writeDrifts: a record is written twice');
+    if (writes.length === 0) return { ok: true, etags: [] };
+    if (writes.length === 1) {
+      const [{ record, etag }] = writes;
+      const written = etag === undefined ? await this.createDrift(record) : await this.replaceDrift(record, etag);
+      return written.ok ? { ok: true, etags: [written.etag] } : written;
+    }
+    await this.ready();
+    const actions: TransactionAction[] = writes.map(({ record, etag }) =>
+      etag === undefined ? ['create', this.#driftEntity(record)] : ['update', this.#driftEntity(record), 'Replace', { etag }],
+    );
+    try {
+      // One entity group transaction: the service applies every action or none.
+      const response = await this.#drift.submitTransaction(actions);
+      // Sub-responses come in the order of the actions (an update's carries no row key).
+      return { ok: true, etags: writes.map((_, index) => response.subResponses[index]?.etag ?? '') };
+    } catch (error) {
+      if (isStatus(error, 409, 412, 404)) return { ok: false, conflict: true };
+      throw error;
+    }
   }
 
   async deleteDrift(key: string, etag: string): Promise<boolean> {
