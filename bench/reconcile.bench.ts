@@ -8,7 +8,7 @@
  * callee); an empty value skips that part)
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { startEmulator } from '../emulator/src/index';
 import { ArmPort } from '../src/reconciler/azure/armPort';
@@ -86,17 +86,23 @@ async function measure(pairs: number, slotsPerCallee = 0): Promise<{ pairs: numb
 
 function planTable(): void {
   const sizes = (process.env.BENCH_PLAN_SIZES ?? '1000,10000').split(',').filter(Boolean).map(Number);
-  console.log('plan only (diff, modes, safety proof), every callee denying by default with one foreign rule:');
-  console.log('pairs  | estate                          |  plan time | heap growth |   rss   | actions (withheld)');
-  for (const pairs of sizes) {
-    for (const shape of ['lockedDown', 'allowListed'] as const) {
-      const figures = measurePlan(pairs, shape);
-      const label = shape === 'lockedDown' ? 'no drift' : 'full lockdown from an allow-list';
-      console.log(
-        `${String(pairs).padStart(6)} | ${label.padEnd(31)} | ${figures.ms.toFixed(1).padStart(7)} ms | ${figures.heapMiB.toFixed(1).padStart(7)} MiB | ${figures.rssMiB.toFixed(0).padStart(4)} MiB | ${figures.actions} (${figures.withheld})`,
-      );
+  if (sizes.length === 0) return;
+  console.log('plan only (diff, modes, safety proof), every callee denying by default with one foreign rule; median of 5:');
+  console.log('pairs  | estate                           |  plan time |   CPU time | heap growth |   rss   | actions (withheld)');
+  const rows = sizes.flatMap((pairs) => (['lockedDown', 'allowListed'] as const).map((shape) => measurePlan(pairs, shape)));
+  for (const figures of rows) {
+    const label = figures.shape === 'lockedDown' ? 'no drift' : 'full lockdown from an allow-list';
+    console.log(
+      `${String(figures.pairs).padStart(6)} | ${label.padEnd(32)} | ${figures.ms.toFixed(1).padStart(7)} ms | ${figures.cpuMs.toFixed(1).padStart(7)} ms | ${figures.heapMiB.toFixed(1).padStart(7)} MiB | ${figures.rssMiB.toFixed(0).padStart(4)} MiB | ${figures.actions} (${figures.withheld})`,
+    );
+  }
+  for (const shape of ['lockedDown', 'allowListed'] as const) {
+    const [smallest, largest] = [rows.find((row) => row.shape === shape), rows.filter((row) => row.shape === shape).at(-1)];
+    if (smallest && largest && largest.pairs > smallest.pairs) {
+      console.log(`${shape === 'lockedDown' ? 'no drift' : 'full lockdown'}: ${smallest.pairs} → ${largest.pairs} pairs (×${largest.pairs / smallest.pairs}): plan time ×${(largest.ms / smallest.ms).toFixed(1)}, CPU ×${(largest.cpuMs / smallest.cpuMs).toFixed(1)}`);
     }
   }
+  console.log(`load average while measuring: ${loadavg().map((load) => load.toFixed(2)).join(' ')} on ${availableParallelism()} cores`);
   console.log('');
 }
 

@@ -36,9 +36,15 @@ export function parseResourceId(id: string): ParsedResourceId | undefined {
   return { subscriptionId: match[1], resourceGroup: match[2], provider: match[3], types, names };
 }
 
+/**
+ * Memoized: the same id text maps to the same string object, whose hash V8 keeps, so the many
+ * map lookups by canonical id in a plan do not hash a fresh copy each time.
+ */
 export function canonicalId(id: string): string {
-  const trimmed = id.trim();
-  return (trimmed.endsWith('/') ? trimmed.replace(/\/+$/, '') : trimmed).toLowerCase();
+  return memo(canonicalIds, id, (text) => {
+    const trimmed = text.trim();
+    return (trimmed.endsWith('/') ? trimmed.replace(/\/+$/, '') : trimmed).toLowerCase();
+  });
 }
 
 /** The parts the SDK calls need, or an error naming the id that is not of the expected type. */
@@ -118,15 +124,17 @@ export function dashedName(id: string): string | undefined {
 }
 
 /**
- * Messages and rule names name the same few thousand resources every tick: each id is parsed
- * once per process (bounded, so a long-lived host does not grow without end).
+ * Plans, messages and rule names name the same few thousand resources every tick: each id is
+ * parsed once per process (bounded, so a long-lived host does not grow without end).
  */
+const canonicalIds = new Map<string, string>();
 const shortNames = new Map<string, string>();
 const dashedNames = new Map<string, string | undefined>();
 const MEMO_LIMIT = 100_000;
 
 function memo<V>(cache: Map<string, V>, key: string, compute: (key: string) => V): V {
-  if (cache.has(key)) return cache.get(key) as V;
+  const known = cache.get(key);
+  if (known !== undefined || cache.has(key)) return known as V;
   if (cache.size >= MEMO_LIMIT) cache.clear();
   const value = compute(key);
   cache.set(key, value);

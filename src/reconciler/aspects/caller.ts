@@ -21,11 +21,15 @@ export function claimSubnetPlans(context: DiffContext): Map<string, string> {
     const linked = observation.status === 'found' ? observation.value.appServicePlans?.[0] : undefined;
     if (linked) claims.set(subnetId, linked);
   }
-  for (const callerId of [...context.byCaller.keys()].sort()) {
-    const subnetId = context.byCaller.get(callerId)![0].subnetId;
+  const firstCaller = new Map<string, { callerId: string; planId: string }>();
+  for (const [callerId, policies] of context.byCaller) {
+    const subnetId = policies[0].subnetId;
     const site = context.observed.sites.get(callerId);
-    if (!claims.has(subnetId) && site?.status === 'found' && site.value.serverFarmId) claims.set(subnetId, canonicalId(site.value.serverFarmId));
+    if (claims.has(subnetId) || site?.status !== 'found' || !site.value.serverFarmId) continue;
+    const first = firstCaller.get(subnetId);
+    if (!first || callerId < first.callerId) firstCaller.set(subnetId, { callerId, planId: site.value.serverFarmId });
   }
+  for (const [subnetId, first] of firstCaller) claims.set(subnetId, canonicalId(first.planId));
   return claims;
 }
 
@@ -65,7 +69,8 @@ function callerBlocker(context: DiffContext, callerId: string, displayId: string
   if (siteObservation?.status !== 'found') return unavailable('Caller', displayId, siteObservation);
   const site = siteObservation.value;
 
-  const planObservation = site.serverFarmId ? observed.plans.get(canonicalId(site.serverFarmId)) : undefined;
+  const planId = site.serverFarmId ? canonicalId(site.serverFarmId) : undefined;
+  const planObservation = planId ? observed.plans.get(planId) : undefined;
   if (planObservation?.status !== 'found') return unavailable('Plan', site.serverFarmId ?? `(plan of ${shortName(displayId)})`, planObservation);
   const plan = planObservation.value;
   if (TIERS_WITHOUT_VNET_INTEGRATION.has((plan.skuTier ?? '').toLowerCase())) {
@@ -77,7 +82,7 @@ function callerBlocker(context: DiffContext, callerId: string, displayId: string
   const subnetBlocker = context.subnetBlockers.get(subnetId);
   if (subnetBlocker) return subnetBlocker;
   const subnetPlan = context.subnetPlans.get(subnetId);
-  if (subnetPlan && subnetPlan !== canonicalId(plan.id)) {
+  if (subnetPlan && subnetPlan !== planId) {
     return {
       reason: 'SubnetUsedByAnotherPlan',
       message: `subnet ${shortName(subnetDisplayId)} is used for VNet integration by plan ${shortName(subnetPlan)}, but caller ${shortName(displayId)} runs on plan ${shortName(plan.id)}; ARM allows one plan per subnet: give this caller's plan its own subnet (and policy)`,
